@@ -1,0 +1,1 @@
+"""Experiments: the evaluator, sweeps, NAS loops, plots and the `predbench` CLI."""

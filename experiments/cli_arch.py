@@ -1,0 +1,101 @@
+"""`predbench spaces` and `predbench arch ...`: what the search spaces hold, one arch in detail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from experiments.errors import one_line_errors
+from search_spaces import get_search_space, list_search_spaces
+
+arch_app = typer.Typer(help="Inspect and sample architectures.", no_args_is_help=True)
+console = Console()
+
+SPACE_OPTION = typer.Option("nb201", "--space", "-s", help="Search space (see `predbench spaces`).")
+
+
+@one_line_errors
+def spaces() -> None:
+    table = Table(title="search spaces")
+    for column in ("space", "encodings (length)", "network presets"):
+        table.add_column(column)
+    for name in list_search_spaces():
+        space = get_search_space(name)
+        encodings = ", ".join(f"{k} ({n})" for k, n in space.encodings.items())
+        presets = "\n".join(f"{p}: {desc}" for p, (_, desc) in space.presets.items())
+        table.add_row(name, encodings, presets)
+    console.print(table)
+
+
+def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
+               resolution: int) -> dict[str, Any]:
+    """Everything `arch info` shows, as plain data."""
+    from search_spaces.measure import count_flops, count_parameters
+
+    space = get_search_space(space_name)
+    arch = space.parse(text)
+    network = space.build_network(arch, num_classes=num_classes, preset=preset)
+    in_channels = space.preset_params(preset).get("in_channels", 3)
+    flops = count_flops(network, (1, in_channels, resolution, resolution))
+    facts: dict[str, Any] = {
+        "space": space.name,
+        "arch": space.format(arch),
+        "preset": preset,
+        "num_classes": num_classes,
+        "resolution": resolution,
+        "params": count_parameters(network),
+        "flops": flops,
+    }
+    facts.update(space.info(arch))
+    facts["encodings"] = {kind: int(space.encode(arch, kind).shape[0]) for kind in space.encodings}
+    adjacency, features = space.graph(arch)
+    facts["graph"] = {"nodes": int(adjacency.shape[0]), "node_features": int(features.shape[1])}
+    return facts
+
+
+@arch_app.command("info", help="Parameters, FLOPs, validity and encodings of one architecture.")
+@one_line_errors
+def info(
+    arch: str = typer.Argument(..., help="Architecture text in the space's canonical form."),
+    space: str = SPACE_OPTION,
+    num_classes: int = typer.Option(10, "--num-classes", "-k", help="Classifier outputs."),
+    preset: str = typer.Option("official", "--preset", "-p", help="Network preset."),
+    resolution: int = typer.Option(32, "--resolution", help="Input height = width for FLOPs."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    facts = arch_facts(space, arch, num_classes, preset, resolution)
+    if as_json:
+        print(json.dumps(facts, indent=2))
+        return
+    table = Table(title=f"{facts['space']} architecture", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in facts.items():
+        if key == "params":
+            value = f"{value:,} ({value / 1e6:.6f} M)"
+        elif key == "flops":
+            value = f"{value:,} ({value / 1e6:.2f} MFLOPs, multiply-add = 2)"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@arch_app.command("sample", help="Print random architectures of a space, one per line.")
+@one_line_errors
+def sample(
+    space: str = SPACE_OPTION,
+    n: int = typer.Option(5, "-n", help="How many."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+) -> None:
+    if n < 0:
+        raise ValueError(f"-n must be >= 0, got {n}")
+    s = get_search_space(space)
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        print(s.format(s.sample(rng)))

@@ -1,0 +1,171 @@
+"""The `SearchSpace` protocol and the `Arch` base class every space builds on (DESIGN §3).
+
+A search space names architectures (`Arch`), turns them to and from text, samples and mutates
+them, encodes them for predictors and builds the real PyTorch network. Spaces register
+themselves with `@register_search_space`; `get_search_space(name)` returns the shared instance.
+
+Torch is imported lazily (only `build_network` needs it) so that parsing, encoding and the CLI's
+quick commands stay fast.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torch import nn
+
+
+class InvalidArchError(ValueError):
+    """Malformed or invalid architecture text or spec. Its message names the problem and the form."""
+
+
+class Arch(abc.ABC):
+    """An architecture of one space: immutable, hashable, equal iff the same canonical architecture.
+
+    Subclasses are frozen dataclasses holding the canonical form; `str(arch)` is the space's
+    canonical text, so `space.parse(str(arch)) == arch`.
+    """
+
+    space: ClassVar[str]
+
+    def __str__(self) -> str:
+        return get_search_space(self.space).format(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class SearchSpace(abc.ABC):
+    """One search space. See DESIGN §3 for the contract; each method documents its space's facts."""
+
+    name: ClassVar[str]
+    #: encodings this space offers, kind -> length of the vector `encode` returns
+    encodings: ClassVar[dict[str, int]]
+    #: named network presets: name -> (constructor arguments, one-line description)
+    presets: ClassVar[dict[str, tuple[dict[str, Any], str]]]
+
+    # -- text ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def parse(self, text: str) -> Arch:
+        """Canonical text form -> Arch. Raises `InvalidArchError` naming the problem."""
+
+    @abc.abstractmethod
+    def format(self, arch: Arch) -> str:
+        """Arch -> canonical text (the inverse of `parse`)."""
+
+    # -- exploring -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """One architecture drawn uniformly (over the space's valid specs)."""
+
+    @abc.abstractmethod
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """One single-step change of `arch`; never returns an arch equal to the input."""
+
+    @abc.abstractmethod
+    def neighbors(self, arch: Arch) -> list[Arch]:
+        """All architectures one single-step change away (distinct, none equal to `arch`)."""
+
+    # -- encodings -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def encode(self, arch: Arch, kind: str = "adjacency_one_hot") -> np.ndarray:
+        """A fixed-length float vector; `encodings` lists the kinds and their lengths."""
+
+    @abc.abstractmethod
+    def graph(self, arch: Arch) -> tuple[np.ndarray, np.ndarray]:
+        """(adjacency [n, n], node-op one-hot [n, n_ops]) of a node-labelled DAG for GNNs."""
+
+    # -- NAS-Bench-Suite-Zero / NASLib keys --------------------------------------------------
+    @abc.abstractmethod
+    def from_suite_zero(self, key: str | tuple) -> Arch:
+        """The arch of a NAS-Bench-Suite-Zero JSON key (its text, or the parsed tuple)."""
+
+    @abc.abstractmethod
+    def to_suite_zero(self, arch: Arch) -> str:
+        """The NAS-Bench-Suite-Zero JSON key text of `arch`."""
+
+    # -- facts -----------------------------------------------------------------------------
+    def info(self, arch: Arch) -> dict[str, Any]:
+        """Space-specific facts about `arch` (validity, reachability, sizes) for `arch info`."""
+        return {}
+
+    # -- networks --------------------------------------------------------------------------
+    def build_network(
+        self, arch: Arch, num_classes: int = 10, preset: str = "official", **overrides: Any
+    ) -> "nn.Module":
+        """The real PyTorch network of `arch` under a named preset (`presets`), e.g. "official"
+        for the benchmark's own network. `overrides` replace single preset arguments."""
+        params = self.preset_params(preset)
+        unknown = sorted(set(overrides) - set(params))
+        if unknown:
+            raise ValueError(
+                f"unknown network option(s) {', '.join(unknown)} for space {self.name!r}; "
+                f"expected some of: {', '.join(sorted(params))}"
+            )
+        if int(num_classes) < 1:
+            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        params.update(overrides)
+        return self._build_network(self._check(arch), int(num_classes), **params)
+
+    def preset_params(self, preset: str) -> dict[str, Any]:
+        if preset not in self.presets:
+            raise ValueError(
+                f"unknown preset {preset!r} for space {self.name!r}; "
+                f"expected one of: {', '.join(self.presets)}"
+            )
+        return dict(self.presets[preset][0])
+
+    @abc.abstractmethod
+    def _build_network(self, arch: Arch, num_classes: int, **params: Any) -> "nn.Module":
+        """Build the network from resolved preset arguments."""
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _check(self, arch: Any) -> Arch:
+        """Accept an Arch of this space or its text; anything else is a clear error."""
+        if isinstance(arch, str):
+            return self.parse(arch)
+        if not isinstance(arch, Arch) or arch.space != self.name:
+            raise InvalidArchError(
+                f"expected an architecture of space {self.name!r}, got {type(arch).__name__} "
+                f"{getattr(arch, 'space', '')!s}".rstrip()
+            )
+        return arch
+
+    def _check_kind(self, kind: str) -> None:
+        if kind not in self.encodings:
+            raise ValueError(
+                f"unknown encoding {kind!r} for space {self.name!r}; "
+                f"expected one of: {', '.join(self.encodings)}"
+            )
+
+    def __repr__(self) -> str:
+        return f"<SearchSpace {self.name}>"
+
+
+_REGISTRY: dict[str, Callable[[], SearchSpace]] = {}
+_INSTANCES: dict[str, SearchSpace] = {}
+
+
+def register_search_space(cls: type[SearchSpace]) -> type[SearchSpace]:
+    """Class decorator: make a space available under `cls.name`."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def get_search_space(name: str) -> SearchSpace:
+    """The search space called `name` ("nb201", "nb101", "darts")."""
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(
+            f"unknown search space {name!r}; expected one of: {', '.join(list_search_spaces())}"
+        )
+    if name not in _INSTANCES:
+        _INSTANCES[name] = _REGISTRY[name]()
+    return _INSTANCES[name]
+
+
+def list_search_spaces() -> list[str]:
+    return list(_REGISTRY)
