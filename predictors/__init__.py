@@ -1,0 +1,17 @@
+"""Performance predictors: one `fit`/`query` interface over every family (DESIGN §3)."""
+
+from predictors.base import (
+    FAMILIES,
+    Context,
+    Needs,
+    Predictor,
+    get_predictor,
+    list_predictors,
+    register_predictor,
+)
+from predictors.curves import CurveView, FidelityError
+
+__all__ = [
+    "FAMILIES", "Context", "CurveView", "FidelityError", "Needs", "Predictor",
+    "get_predictor", "list_predictors", "register_predictor",
+]

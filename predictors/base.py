@@ -1,0 +1,138 @@
+"""The `Predictor` interface, what a predictor may see (`Context`), and the predictor registry.
+
+A predictor has an init routine (`fit`) and a query routine (`query`, higher = predicted better).
+In the spirit of scikit-learn, constructor arguments are stored as-is (they are the
+hyperparameters, reported by `get_params`) and all work happens in `fit`/`query`. In the spirit
+of timm, predictors register themselves by name: adding a predictor is adding one file.
+
+    from predictors import get_predictor, Context
+    predictor = get_predictor("xgb").fit(train_archs, y, Context(space))
+    scores = predictor.query(test_archs, Context(space))
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterable, Sequence
+
+import numpy as np
+
+from predictors.curves import CurveView
+
+FAMILIES = ("model_based", "learning_curve", "hybrid", "zero_cost", "weight_sharing", "ensemble")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a predictor needs to work: a labelled train set, partial learning curves of the query
+    archs (`Context.fidelity` epochs), or the real network (and data batches)."""
+
+    train_set: bool = False
+    query_epochs: bool = False
+    network: bool = False
+
+
+@dataclass
+class Context:
+    """What a predictor may see. Only `space` is required.
+
+    `curves` holds the train archs' full curves and the query archs' curves only up to
+    `fidelity` epochs (the `CurveView` enforces it). `batch(n, seed)` returns a data minibatch
+    `(inputs, labels)` for predictors that look at the network (zero-cost proxies).
+    """
+
+    space: Any  # search_spaces.SearchSpace (kept loose to avoid an import cycle for users' spaces)
+    curves: CurveView | None = None
+    fidelity: int = 0
+    batch: Callable[[int, int], tuple[Any, Any]] | None = None
+    num_classes: int = 10
+    device: Any = "cpu"
+    seed: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def require(self, what: str, predictor: str) -> Any:
+        """The context field `what`, or a clear error saying that `predictor` needs it."""
+        value = getattr(self, what)
+        if value is None or (what == "fidelity" and value < 1):
+            raise ValueError(f"predictor {predictor!r} needs Context.{what}, which was not given")
+        return value
+
+
+class Predictor(abc.ABC):
+    """Base class of every predictor. Subclasses set `name`, `family` and `needs`, store their
+    constructor arguments unchanged as attributes of the same name, and implement `query`
+    (and `fit` when they learn from a train set)."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    needs: ClassVar[Needs] = Needs()
+
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "Predictor":
+        """Init routine: learn from `archs` with labels `y` (validation accuracy, percent)."""
+        return self
+
+    @abc.abstractmethod
+    def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
+        """Scores for `archs`, higher = predicted better."""
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments (hyperparameters) as currently set."""
+        signature = inspect.signature(type(self).__init__)
+        return {
+            p.name: getattr(self, p.name)
+            for p in signature.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            and hasattr(self, p.name)
+        }
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+_REGISTRY: dict[str, type[Predictor]] = {}
+
+
+def register_predictor(cls: type[Predictor]) -> type[Predictor]:
+    """Class decorator: make a predictor available under `cls.name`."""
+    if cls.family not in FAMILIES:
+        raise ValueError(f"predictor {cls.name!r}: unknown family {cls.family!r}; "
+                         f"expected one of {', '.join(FAMILIES)}")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"two predictors are named {cls.name!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def get_predictor(name: str, **params: Any) -> Predictor:
+    """A new predictor called `name`, built with `params` (its hyperparameters)."""
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none registered"
+        raise ValueError(f"unknown predictor {name!r}; expected one of: {known}")
+    cls = _REGISTRY[name]
+    accepted = inspect.signature(cls.__init__).parameters
+    unknown = sorted(set(params) - set(accepted))
+    if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+        raise ValueError(f"predictor {name!r} has no parameter(s) {', '.join(unknown)}; "
+                         f"it takes: {', '.join(p for p in accepted if p != 'self') or 'none'}")
+    return cls(**params)
+
+
+def list_predictors(family: str | None = None) -> list[str]:
+    """Registered predictor names, optionally of one family, sorted."""
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
+    return sorted(n for n, c in _REGISTRY.items() if family is None or c.family == family)
+
+
+def predictor_class(name: str) -> type[Predictor]:
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown predictor {name!r}; expected one of: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def as_list(archs: Iterable[Any]) -> list[Any]:
+    """Materialise an iterable of archs once (predictors may iterate several times)."""
+    return archs if isinstance(archs, list) else list(archs)
