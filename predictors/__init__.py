@@ -10,6 +10,9 @@ from predictors.base import (
     register_predictor,
 )
 from predictors.curves import CurveView, FidelityError
+from predictors._autoload import import_all as _import_all
+
+_import_all()
 
 __all__ = [
     "FAMILIES", "Context", "CurveView", "FidelityError", "Needs", "Predictor",

@@ -1,0 +1,147 @@
+"""Shared machinery of model-based predictors: features from the space's encodings, target
+standardisation, predictive std, and honest random-search HPO.
+
+A subclass declares its hyperparameters as constructor arguments (stored unchanged), the
+encodings it can use, optionally a `hyperparameter_space` to sample from, and implements
+
+    _fit(X, z, params, rng) -> state        # z = standardised targets
+    _predict(state, X) -> (mean, std|None)  # in standardised units
+
+HPO (off by default; `hpo_trials > 0`) scores each sampled configuration by Kendall tau on the
+**held-out** folds of a k-fold split of the train set (NASLib scores on its training folds, which
+rewards overfitting), stops early when `hpo_seconds` is spent, and refits the best
+configuration on the whole train set. The time spent is part of `fit` and so of init time.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from typing import Any, Callable, ClassVar, Sequence
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from predictors.base import Context, Needs, Predictor, as_list
+
+Features = Any  # np.ndarray [n, d], or a tuple of arrays indexed by arch along axis 0 (graphs)
+
+
+def take(X: Features, index: np.ndarray) -> Features:
+    """Rows `index` of a feature array or of each array in a tuple of them."""
+    if isinstance(X, tuple):
+        return tuple(x[index] for x in X)
+    return X[index]
+
+
+def encode_archs(space: Any, archs: Sequence[Any], kind: str) -> Features:
+    """Stack the space's encodings of `archs`; kind "graph" gives (adjacency, node features)."""
+    if kind == "graph":
+        graphs = [space.graph(a) for a in archs]
+        return (np.stack([g[0] for g in graphs]).astype(np.float32),
+                np.stack([g[1] for g in graphs]).astype(np.float32))
+    return np.stack([space.encode(a, kind) for a in archs]).astype(np.float32)
+
+
+class ModelBasedPredictor(Predictor):
+    family = "model_based"
+    needs = Needs(train_set=True)
+    #: encodings (kinds of `SearchSpace.encode`, or "graph") this model can consume
+    supported_encodings: ClassVar[tuple[str, ...]] = ("adjacency_one_hot", "path")
+    #: whether `query(..., return_std=True)` gives a predictive std
+    supports_std: ClassVar[bool] = False
+    #: hyperparameter name -> sampler(rng) for random-search HPO
+    hyperparameter_space: ClassVar[dict[str, Callable[[np.random.Generator], Any]]] = {}
+
+    # subclasses' __init__ must accept at least: encoding, seed, hpo_trials, hpo_seconds, hpo_folds
+
+    # -- the public interface ----------------------------------------------------------------
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "ModelBasedPredictor":
+        archs = as_list(archs)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if len(archs) != len(y):
+            raise ValueError(f"{self.name}: got {len(archs)} archs but {len(y)} labels")
+        if len(archs) < 2:
+            raise ValueError(f"{self.name}: needs at least 2 train archs, got {len(archs)}")
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"{self.name}: train labels contain NaN or inf")
+        self._check_encoding()
+        X = self.featurize(archs, ctx)
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        z = (y - self.y_mean_) / self.y_scale_
+        seed = ctx.seed if getattr(self, "seed", None) is None else self.seed
+        params = self.get_params()
+        self.hpo_trials_run_ = 0
+        if getattr(self, "hpo_trials", 0) and self.hyperparameter_space:
+            params = self._random_search(X, z, params, seed)
+        self.best_params_ = params
+        self.state_ = self._fit(X, z, params, np.random.default_rng(seed))
+        return self
+
+    def query(self, archs: Sequence[Any], ctx: Context, return_std: bool = False):
+        if not hasattr(self, "state_"):
+            raise RuntimeError(f"{self.name}: call fit before query")
+        if return_std and not self.supports_std:
+            raise ValueError(f"predictor {self.name!r} gives no predictive std")
+        archs = as_list(archs)
+        mean, std = self._predict(self.state_, self.featurize(archs, ctx))
+        mean = np.asarray(mean, dtype=float) * self.y_scale_ + self.y_mean_
+        if not return_std:
+            return mean
+        return mean, np.asarray(std, dtype=float) * self.y_scale_
+
+    def featurize(self, archs: Sequence[Any], ctx: Context) -> Features:
+        return encode_archs(ctx.space, archs, self.encoding)
+
+    # -- to implement --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _fit(self, X: Features, z: np.ndarray, params: dict[str, Any],
+             rng: np.random.Generator) -> Any:
+        """Train on features X and standardised targets z with hyperparameters `params`;
+        return the fitted state."""
+
+    @abc.abstractmethod
+    def _predict(self, state: Any, X: Features) -> tuple[np.ndarray, np.ndarray | None]:
+        """(mean, std or None) in standardised units."""
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _check_encoding(self) -> None:
+        if self.encoding not in self.supported_encodings:
+            raise ValueError(
+                f"predictor {self.name!r} cannot use encoding {self.encoding!r}; "
+                f"it supports: {', '.join(self.supported_encodings)}")
+
+    def _random_search(self, X: Features, z: np.ndarray, defaults: dict[str, Any],
+                       seed: int) -> dict[str, Any]:
+        """Random search, k-fold CV, Kendall tau on held-out folds; the defaults are trial 0."""
+        rng = np.random.default_rng(seed + 7919)
+        n = len(z)
+        folds = int(min(max(2, self.hpo_folds), n))
+        order = rng.permutation(n)
+        splits = np.array_split(order, folds)
+        start = time.perf_counter()
+        best, best_score = dict(defaults), -np.inf
+        for trial in range(int(self.hpo_trials)):
+            if trial > 0 and self.hpo_seconds is not None and \
+                    time.perf_counter() - start > self.hpo_seconds:
+                break
+            params = dict(defaults)
+            if trial > 0:
+                params.update({k: sample(rng) for k, sample in self.hyperparameter_space.items()})
+            scores = []
+            for k in range(folds):
+                held_out = splits[k]
+                train = np.concatenate([s for j, s in enumerate(splits) if j != k])
+                if len(train) < 2 or len(held_out) < 2:
+                    continue
+                state = self._fit(take(X, train), z[train], params, np.random.default_rng(seed))
+                pred, _ = self._predict(state, take(X, held_out))
+                tau = kendalltau(z[held_out], pred).statistic
+                scores.append(tau if np.isfinite(tau) else 0.0)
+            score = float(np.mean(scores)) if scores else -np.inf
+            self.hpo_trials_run_ = trial + 1
+            if score > best_score:  # keep the best (NASLib keeps the last/worst in places)
+                best, best_score = params, score
+        self.hpo_score_ = best_score
+        return best
