@@ -76,17 +76,15 @@ _SZ_FORM = "([(input, op) x8], [(input, op) x8]) with op 0..6 = " + ", ".join(
 #: genotypes published with the DARTS code (cnn/genotypes.py), in their original text
 KNOWN_GENOTYPES: dict[str, str] = {
     "DARTS_V1": "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), "
-                "('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-                "('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-                "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), "
-                "('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], "
-                "reduce_concat=[2, 3, 4, 5])",
+    "('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+    "('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], reduce_concat=[2, 3, 4, 5])",
     "DARTS_V2": "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-                "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
-                "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-                "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
-                "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], "
-                "reduce_concat=[2, 3, 4, 5])",
+    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
+    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
 }
 
 Pair = tuple[str, int]
@@ -116,7 +114,8 @@ def canonical_cell(pairs: Any, cell: str = "normal") -> tuple[Pair, ...]:
                 f"{where} uses 'none', which never appears in a derived DARTS / NAS-Bench-301 "
                 f"genotype (it is a supernet-only candidate); expected one of {', '.join(OPS)}")
         if op not in _OP_INDEX:
-            raise InvalidArchError(f"{where} has unknown op {op!r}; expected one of {', '.join(OPS)}")
+            raise InvalidArchError(
+                f"{where} has unknown op {op!r}; expected one of {', '.join(OPS)}")
         if not _is_int(inp) or not 0 <= inp <= k + 1:
             raise InvalidArchError(
                 f"{where} has input {inp!r}; node {k} may read inputs 0..{k + 1} "
@@ -184,8 +183,11 @@ def _concat(node: ast.AST, field: str) -> list[int]:
             and not node.keywords and 1 <= len(node.args) <= 3):
         args = [_literal(a, field) for a in node.args]
         if all(_is_int(a) for a in args) and (len(args) < 3 or args[2] != 0):
-            return list(range(*args))
-        raise InvalidArchError(f"{field} range needs integer arguments, got {ast.unparse(node)!r}")
+            nodes = range(*args)
+            if len(nodes) <= 2 * len(CONCAT):  # a concat is short; never expand a huge range
+                return list(nodes)
+        raise InvalidArchError(f"{field} must be a short range of node numbers, got "
+                               f"{ast.unparse(node)!r}")
     value = _literal(node, field)
     if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
         raise InvalidArchError(f"{field} must be a list of node numbers, got {value!r}")
@@ -202,8 +204,8 @@ class DartsSpace(SearchSpace):
     presets = {
         "official": ({"C": 32, "layers": 8, "auxiliary": False, "drop_path_prob": 0.0,
                       "in_channels": 3},
-                     "NAS-Bench-301's training network: NetworkCIFAR, C=32, 8 layers (NB301 trained "
-                     "with auxiliary head and drop path 0.2: set auxiliary/drop_path_prob)"),
+                     "NAS-Bench-301's training network: NetworkCIFAR, C=32, 8 layers (NB301 "
+                     "trained with auxiliary head and drop path 0.2: set those options)"),
         "darts": ({"C": 36, "layers": 20, "auxiliary": False, "drop_path_prob": 0.0,
                    "in_channels": 3},
                   "DARTS paper's CIFAR evaluation network: C=36, 20 layers"),
@@ -223,7 +225,8 @@ class DartsSpace(SearchSpace):
         shown = text if len(text) <= 200 else text[:200] + "..."
 
         def fail(problem: str) -> InvalidArchError:
-            return InvalidArchError(f"invalid DARTS genotype {shown!r}: {problem}; expected {_FORM}")
+            return InvalidArchError(
+                f"invalid DARTS genotype {shown!r}: {problem}; expected {_FORM}")
 
         try:
             call = ast.parse(text.strip(), mode="eval").body
@@ -251,8 +254,8 @@ class DartsSpace(SearchSpace):
                 concat = _concat(given[f"{cell}_concat"], f"{cell}_concat")
                 if concat != list(CONCAT):
                     raise InvalidArchError(
-                        f"{cell}_concat must be [2, 3, 4, 5] (every intermediate node, as in all "
-                        f"DARTS / NAS-Bench-301 genotypes), got {concat}")
+                        f"{cell}_concat must be [2, 3, 4, 5] (all four intermediate nodes, the "
+                        f"only concat DARTS / NAS-Bench-301 cells use), got {concat}")
             return DartsArch(_literal(given["normal"], "normal"),
                              _literal(given["reduce"], "reduce"))
         except InvalidArchError as e:

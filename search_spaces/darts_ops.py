@@ -90,7 +90,7 @@ class FactorizedReduce(nn.Module):
     def __init__(self, c_in: int, c_out: int, affine: bool = True):
         super().__init__()
         if c_out % 2:
-            raise ValueError(f"FactorizedReduce needs an even number of output channels, got {c_out}")
+            raise ValueError(f"FactorizedReduce needs an even output channel count, got {c_out}")
         self.relu = nn.ReLU(inplace=False)
         self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, padding=0, bias=False)
         self.conv_2 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, padding=0, bias=False)

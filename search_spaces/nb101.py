@@ -121,13 +121,15 @@ class NB101Arch(Arch):
 
 def _check_matrix(matrix: Sequence[Sequence[int]]) -> list[list[int]]:
     try:
-        m = [[int(x) for x in row] for row in matrix]
-    except (TypeError, ValueError):
-        raise InvalidArchError("invalid NB101 spec: the matrix must be a square 0/1 matrix") from None
-    n = len(m)
-    if n < 2 or any(len(row) != n for row in m) or any(x not in (0, 1) for row in m for x in row):
+        rows = [list(row) for row in matrix]
+    except TypeError:
+        rows = []
+    n = len(rows)
+    # `x in (0, 1)` rejects 0.5 or "1" rather than silently rounding them
+    if n < 2 or any(len(row) != n for row in rows) or any(x not in (0, 1) for r in rows for x in r):
         raise InvalidArchError(f"invalid NB101 spec: the matrix must be a square 0/1 matrix with "
                                f">= 2 vertices, got {matrix!r}")
+    m = [[int(x) for x in row] for row in rows]
     if any(m[i][j] for i in range(n) for j in range(i + 1)):
         raise InvalidArchError("invalid NB101 spec: the matrix is not upper triangular (edges must "
                                "go from a lower to a higher vertex index; no cycles or self-loops)")
@@ -141,20 +143,15 @@ def _spec_problem(m: list[list[int]], labels: Sequence[int]) -> tuple[Any, str |
         return None, "the first vertex must be 'input' and the last 'output'"
     if any(lb in (_IN, _OUT) for lb in labels[1:-1]):
         return None, "'input'/'output' may only be the first/last vertex"
-    fwd = [False] * n
-    fwd[0] = True
-    for v in range(n):  # upper triangular: one pass in index order is a full search
-        if fwd[v]:
-            for w in range(v + 1, n):
-                fwd[w] = fwd[w] or bool(m[v][w])
+    # upper triangular: one pass in index order (reverse order) finds all (co-)reachable vertices
+    fwd = [v == 0 for v in range(n)]
+    for w in range(1, n):
+        fwd[w] = any(fwd[u] and m[u][w] for u in range(w))
     if not fwd[-1]:
         return None, "the output is not reachable from the input"
-    bwd = [False] * n
-    bwd[-1] = True
-    for v in range(n - 1, -1, -1):
-        if bwd[v]:
-            for u in range(v):
-                bwd[u] = bwd[u] or bool(m[u][v])
+    bwd = [v == n - 1 for v in range(n)]
+    for u in range(n - 2, -1, -1):
+        bwd[u] = any(bwd[w] and m[u][w] for w in range(u + 1, n))
     keep = [v for v in range(n) if fwd[v] and bwd[v]]
     pm = [[m[i][j] for j in keep] for i in keep]
     edges = sum(map(sum, pm))
@@ -383,7 +380,8 @@ class NB101Space(SearchSpace):
                                    f"indices), got {len(values)}")
         ops = values[n * n:]
         if any(not 0 <= v < len(SUITE_ZERO_OPS) for v in ops):
-            raise InvalidArchError(f"{what}: op indices must be in 0..4 ({', '.join(f'{i} {o}' for i, o in enumerate(SUITE_ZERO_OPS))}), got {ops}")
+            names = ", ".join(f"{i} {o}" for i, o in enumerate(SUITE_ZERO_OPS))
+            raise InvalidArchError(f"{what}: op indices must be in 0..4 ({names}), got {ops}")
         m = _check_matrix([values[i * n:(i + 1) * n] for i in range(n)])
         arch, why = _try_make(m, [_SZ_LABEL[v] for v in ops])
         if arch is None:
