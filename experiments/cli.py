@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from experiments.cli_arch import arch_app, spaces
+from experiments.cli_bench import bench_app
 
 app = typer.Typer(
     name="predbench",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("spaces", help="List the search spaces with their encodings and network presets.")(spaces)
 app.add_typer(arch_app, name="arch")
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:

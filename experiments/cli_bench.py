@@ -1,0 +1,103 @@
+"""`predbench bench ...`: open a ground-truth benchmark and say what it holds."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from experiments.errors import one_line_errors, usage_error
+
+bench_app = typer.Typer(help="Inspect ground-truth benchmarks (tables, Suite-Zero, NB201).",
+                        no_args_is_help=True)
+console = Console()
+
+
+def benchmark_summary(bench: Any, load_seconds: float | None = None) -> dict[str, Any]:
+    """Size, target range, best arch and stored extras of a loaded benchmark, as plain data."""
+    archs = bench.archs()
+    values = np.asarray(bench.final_val_acc(archs), dtype=np.float64)
+    known = values[~np.isnan(values)]
+    facts: dict[str, Any] = {
+        "kind": bench.kind,
+        "path": str(getattr(bench, "path", "")),
+        "space": bench.space.name,
+        "dataset": bench.dataset,
+        "size": len(archs),
+        "max_epochs": bench.max_epochs,
+        "reported_epochs": bench.reported_epochs,
+        "target": getattr(bench, "target", f"val_acc at epoch {bench.max_epochs}"),
+    }
+    if known.size:
+        best = int(np.nanargmax(values))
+        facts.update({
+            "target_min": float(known.min()),
+            "target_median": float(np.median(known)),
+            "target_max": float(known.max()),
+            "best_arch": bench.space.format(archs[best]),
+            "best_value": float(values[best]),
+            "archs_at_best": int((values == values[best]).sum()),
+        })
+    facts["proxies"] = bench.proxies()
+    if hasattr(bench, "columns"):
+        facts["columns"] = bench.columns()
+    if load_seconds is not None:
+        facts["load_seconds"] = round(load_seconds, 3)
+    return facts
+
+
+def _options(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--option expects KEY=VALUE, got {pair!r}")
+        out[key] = int(value) if value.lstrip("-").isdigit() else value
+    return out
+
+
+@bench_app.command("info", help="Load a benchmark and print its size, target range and best arch.")
+@one_line_errors
+def info(
+    kind: str = typer.Argument(..., help="Benchmark kind: suite_zero, table, nb201_official, ..."),
+    path: Optional[Path] = typer.Option(None, "--path", "-p", help="The benchmark file."),
+    space: Optional[str] = typer.Option(None, "--space", "-s", help="Search space of the file."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Dataset in the file."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (tables)."),
+    arch_column: Optional[str] = typer.Option(None, "--arch-column", help="Arch column (tables)."),
+    option: list[str] = typer.Option([], "--option", "-o",
+                                     help="Any other loader option as KEY=VALUE (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    from benchmarks import load_benchmark
+
+    options = _options(option)
+    for key, value in (("path", path), ("space", space), ("dataset", dataset),
+                       ("target", target), ("arch_column", arch_column)):
+        if value is not None:
+            options[key] = str(value)
+    start = time.perf_counter()
+    try:
+        bench = load_benchmark(kind, **options)
+    except ImportError as exc:  # a missing optional extra is a usage problem, not a crash
+        raise usage_error(str(exc)) from None
+    facts = benchmark_summary(bench, time.perf_counter() - start)
+    if as_json:
+        print(json.dumps(facts, indent=2))
+        return
+    table = Table(title=f"{facts['kind']} benchmark", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in facts.items():
+        if isinstance(value, list):
+            value = ", ".join(value) or "none"
+        elif isinstance(value, float):
+            value = f"{value:.4g}" if key.endswith("seconds") else f"{value:.2f}"
+        table.add_row(key, str(value))
+    console.print(table)
