@@ -1,19 +1,9 @@
 """Experiments: the evaluator, sweeps, NAS loops, plots and the `predbench` CLI.
 
-`from experiments import evaluate` is the public entry (DESIGN §3); it is imported lazily so
-that the CLI's quick commands do not pay for the predictors' imports.
+`from experiments import evaluate` is the public entry (DESIGN §3): the function, which shadows
+its module's name here (the module stays reachable as `experiments.evaluate` in sys.modules).
 """
 
-from __future__ import annotations
-
-from typing import Any
+from experiments.evaluate import evaluate
 
 __all__ = ["evaluate"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "evaluate":
-        from experiments.evaluate import evaluate
-
-        return evaluate
-    raise AttributeError(f"module 'experiments' has no attribute {name!r}")
