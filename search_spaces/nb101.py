@@ -4,10 +4,14 @@
 A cell is a DAG given by an upper-triangular 0/1 matrix (vertex 0 = input, last = output) and one
 op per intermediate vertex (`OPS`). Like the official `ModelSpec`, vertices not on an
 input→output path are pruned first; the limits apply to the pruned spec. An `NB101Arch` holds
-the pruned spec in *canonical labelling*: of all orderings of the intermediate vertices that keep
-the matrix upper-triangular, the one whose upper-triangle bits (row-major) are lexicographically
-*largest* — an earlier vertex takes the input's edges first — ties broken by the smallest op
-indices. Isomorphic specs therefore share one matrix, one text and one encoding. Identity
+the pruned spec in *canonical labelling*: the representative NAS-Bench-101 itself stores and
+trained. The official generator (`generate_graphs.py`) walks the adjacency bitmasks in increasing
+order (bit x + y(y-1)/2 is edge x→y) and, per matrix, the op labellings in `itertools.product`
+order, keeping the first graph of each hash; so of all relabellings of the intermediate vertices
+that keep the matrix upper-triangular we take the smallest bitmask, then the smallest labels.
+This matters beyond naming: the official network gives uneven channel splits to the first
+vertices, so only the benchmark's own labelling reproduces its parameter counts in every cell.
+Isomorphic specs therefore share one matrix, one text and one encoding. Identity
 (`==`, `hash()`) is the official iterated-MD5 graph hash (`graph_hash`).
 
 Text form: vertices in topological order joined by ``+``; each vertex is ``op~i,j`` listing its
@@ -205,15 +209,17 @@ def _orders(preds: dict[int, set[int]], placed: list[int], left: set[int]) -> It
 
 
 def _canonical(m: list[list[int]], labels: list[int]) -> tuple[Matrix, list[int]]:
-    """The canonical relabelling of a pruned spec (see the module docstring)."""
+    """The canonical relabelling of a pruned spec (see the module docstring): smallest official
+    bitmask, then smallest op labels in vertex order."""
     n = len(m)
     inner = set(range(1, n - 1))
     preds = {v: {u for u in inner if m[u][v]} for v in inner}
     best: tuple | None = None
     for order in _orders(preds, [], inner):
         p = [0, *order, n - 1]  # new vertex k is old vertex p[k]
-        key = (tuple(-m[p[i]][p[j]] for i in range(n) for j in range(i + 1, n)),
-               tuple(labels[v] for v in order))
+        bits = sum(1 << (x + y * (y - 1) // 2)
+                   for y in range(n) for x in range(y) if m[p[x]][p[y]])
+        key = (bits, tuple(labels[v] for v in order))
         if best is None or key < best[0]:
             best = (key, p)
     p = best[1]

@@ -117,7 +117,38 @@ def test_pruning():
             "+conv1x1~0+output~2,4")
     a = SPACE.parse(text)
     assert (a.num_vertices, a.num_edges) == (6, 6)
-    assert SPACE.format(a) == "input+conv3x3~0+maxpool3x3~0+conv1x1~1+conv3x3~2+output~3,4"
+    assert SPACE.format(a) == "input+conv3x3~0+conv1x1~1+maxpool3x3~0+conv3x3~3+output~2,4"
+
+
+def test_canonical_form_is_the_benchmarks_own_representative():
+    """Replay the official generator (generate_graphs.py) for up to 5 vertices: bitmasks in
+    increasing order (bit x + y(y-1)/2 is edge x→y), labellings in product order, the first
+    graph of each hash kept. Our canonical arch must be exactly that graph."""
+    import itertools
+
+    from search_spaces.nb101 import OPS, NB101Arch
+
+    checked = 0
+    for n in range(2, 6):
+        seen = set()
+        pairs = [(x, y) for y in range(n) for x in range(y)]
+        for bits in range(2 ** len(pairs)):
+            m = [[0] * n for _ in range(n)]
+            for k, (x, y) in enumerate(pairs):
+                m[x][y] = (bits >> k) & 1
+            full = all(any(m[i]) for i in range(n - 1)) and \
+                all(any(m[i][j] for i in range(n)) for j in range(1, n))
+            if not full or sum(map(sum, m)) > 9:
+                continue
+            for labelling in itertools.product(range(3), repeat=n - 2):
+                ops = ["input", *(OPS[k] for k in labelling), "output"]
+                arch = NB101Arch.from_spec(m, ops)
+                if arch.hash in seen:
+                    continue
+                seen.add(arch.hash)
+                assert [list(r) for r in arch.matrix] == m and list(arch.ops) == ops
+                checked += 1
+    assert checked > 100
 
 
 @pytest.mark.parametrize("text, problem", [
