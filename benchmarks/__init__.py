@@ -17,6 +17,7 @@ from benchmarks.tabular import TabularBenchmark
 
 # importing a benchmark module registers its kind
 from benchmarks import suite_zero, table, nb201_official  # noqa: E402,F401
+from benchmarks import live, default  # noqa: E402,F401  (live training, the shipped default)
 
 __all__ = [
     "Benchmark",

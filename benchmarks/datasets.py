@@ -29,6 +29,9 @@ from benchmarks import procedural
 
 DEFAULT_DATASET = procedural.NAME
 DATASETS = (DEFAULT_DATASET, "digits", "cifar10", "cifar100", "imagenet16-120")
+#: image side of each dataset (known without loading it)
+IMAGE_SIZES = {DEFAULT_DATASET: 8, "digits": 8, "cifar10": 32, "cifar100": 32,
+               "imagenet16-120": 16}
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +126,11 @@ def _halves(x: np.ndarray, y: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndar
     return {"val": (x[perm[:half]], y[perm[:half]]), "test": (x[perm[half:]], y[perm[half:]])}
 
 
+def _to_chw(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, H, W, C] -> float32 [N, C, H, W] in 0..1."""
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2)).astype(np.float32) / 255.0
+
+
 def _load_cifar(name: str, root: Path, download: bool) -> ImageData:
     try:
         import torchvision
@@ -136,9 +144,8 @@ def _load_cifar(name: str, root: Path, download: bool) -> ImageData:
     except RuntimeError as exc:  # torchvision: "Dataset not found or corrupted"
         raise FileNotFoundError(f"{name} not found under {root} ({exc}); pass --download to "
                                 f"fetch it") from None
-    to_chw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2)).astype(np.float32) / 255.0  # noqa: E731
-    parts = {"train": (to_chw(train.data), np.asarray(train.targets))}
-    parts.update(_halves(to_chw(test.data), np.asarray(test.targets)))
+    parts = {"train": (_to_chw(train.data), np.asarray(train.targets))}
+    parts.update(_halves(_to_chw(test.data), np.asarray(test.targets)))
     return _standardised(name, 10 if name == "cifar10" else 100, parts)
 
 

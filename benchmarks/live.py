@@ -1,0 +1,235 @@
+"""`LiveBenchmark`: ground truth that trains on a miss and keeps every result in a `ResultStore`,
+and `run_workers`, the multi-process filler behind `predbench train`.
+
+`load_benchmark("live", space="nb201", dataset="shapes10", preset="small", db="results/live.db")`
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.base import Benchmark, Curve, register_benchmark
+from benchmarks.datasets import DEFAULT_DATASET, IMAGE_SIZES, ImageData, load_dataset
+from benchmarks.recipes import Recipe, get_recipe
+from benchmarks.store import EPOCH_FIELDS, Claim, Job, LostClaim, ResultStore
+from search_spaces import Arch, SearchSpace, get_search_space
+
+DEFAULT_DB = Path("results") / "live.db"
+#: epochs of the recipe when training on each dataset unless the user says otherwise
+DATASET_EPOCHS = {DEFAULT_DATASET: 8, "digits": 3}
+
+
+def dataset_recipe(dataset: str, recipe: str | Recipe = "nb201", image_size: int | None = None,
+                   **overrides: Any) -> Recipe:
+    """The recipe used on `dataset`: the named benchmark recipe, with the random-crop padding
+    scaled to the image size (4 px at 32 px, as the benchmarks pad CIFAR; 1 px at 8 px) and the
+    dataset's default epochs (8 on shapes10) unless overridden."""
+    base = get_recipe(recipe)
+    changes: dict[str, Any] = {}
+    if image_size is not None and image_size < 32 and base.crop_pad:
+        changes["crop_pad"] = max(1, round(base.crop_pad * image_size / 32))
+        if base.cutout:
+            changes["cutout"] = max(1, round(base.cutout * image_size / 32))
+    if dataset in DATASET_EPOCHS:
+        changes["epochs"] = DATASET_EPOCHS[dataset]
+    changes.update({k: v for k, v in overrides.items() if v is not None})
+    return base.replace(**changes) if changes else base
+
+
+def make_job(space: str, dataset: str, preset: str, recipe: Recipe) -> Job:
+    return Job(space, dataset, preset, recipe.hash, recipe.to_json())
+
+
+def curve_from_epochs(epochs: list[dict], test_acc: float | None, max_epochs: int) -> Curve:
+    """A Curve from stored epoch rows, padded with NaN to `max_epochs` (a failed run)."""
+    cols = {k: [e[k] for e in epochs] + [math.nan] * (max_epochs - len(epochs))
+            for k in EPOCH_FIELDS}
+    return Curve(train_loss=cols["train_loss"], train_acc=cols["train_acc"],
+                 val_loss=cols["val_loss"], val_acc=cols["val_acc"],
+                 epoch_seconds=cols["seconds"], test_acc=test_acc)
+
+
+def sample_archs(space: SearchSpace, n: int, seed: int = 0) -> list[Arch]:
+    """The first `n` distinct archs of a seeded uniform stream: asking for more later keeps the
+    earlier ones, so a build can be extended."""
+    rng = np.random.default_rng(seed)
+    out: list[Arch] = []
+    seen: set[Arch] = set()
+    while len(out) < n:
+        a = space.sample(rng)
+        if a not in seen:
+            seen.add(a)
+            out.append(a)
+    return out
+
+
+# -- workers ------------------------------------------------------------------------------------
+def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
+         device: str = "cpu", threads: int | None = None, parent: int | None = None,
+         data_root: str | None = None, stale_after: float = 3600.0) -> int:
+    """A worker: claim pending runs of the job until none is left, train each, record it.
+    Waits while other live workers still hold runs (one of them may die and need taking over).
+    Exits when its `parent` process is gone. Returns the number of runs it finished."""
+    from benchmarks.training import train_arch
+
+    store = ResultStore(db, stale_after=stale_after)
+    recipe = Recipe.from_json(recipe_json)
+    job = make_job(space_name, dataset, preset, recipe)
+    space = get_search_space(space_name)
+    data = load_dataset(dataset, root=data_root)
+    token = store.new_token()
+    finished = 0
+
+    def orphaned() -> bool:
+        return parent is not None and os.getppid() != parent
+
+    while not orphaned():
+        claim = store.claim(job, token)
+        if claim is None:
+            if store.counts(job)["running"] == 0:
+                break
+            time.sleep(1.0)  # someone else's run in flight: wait, it may need reclaiming
+            continue
+
+        def on_epoch(rec, claim: Claim = claim) -> None:
+            if orphaned():
+                raise SystemExit(0)  # the claim stays 'running' with our dead pid: reclaimed
+            store.record_epoch(claim, rec.epoch, {k: getattr(rec, k) for k in EPOCH_FIELDS})
+
+        try:
+            result = train_arch(space, space.parse(claim.arch), data, recipe, preset,
+                                seed=claim.seed, device=device, threads=threads,
+                                on_epoch=on_epoch)
+            store.finish(claim, result.status, result.test_acc, result.reason, result.seconds)
+            finished += 1
+        except LostClaim:
+            continue  # reclaimed by another worker (we looked dead): it trains it, we move on
+        except Exception as exc:  # a crash of one run must not kill the batch: record it
+            try:
+                store.finish(claim, "failed", reason=f"{type(exc).__name__}: {exc}")
+            except LostClaim:
+                pass
+    store.close()
+    return finished
+
+
+def run_workers(db: str | Path, space: str, dataset: str, preset: str, recipe: Recipe,
+                workers: int = 1, device: str = "cpu", threads: int | None = None,
+                data_root: str | None = None, stale_after: float = 3600.0) -> list[mp.Process]:
+    """Start `workers` worker processes (spawned: a fresh torch per process) and return them.
+    On CPU each gets `threads` intra-op threads (default: the cores split evenly; one thread
+    each when there are at least as many workers as cores)."""
+    if threads is None and device == "cpu":
+        threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    ctx = mp.get_context("spawn")
+    procs = []
+    for _ in range(max(1, int(workers))):
+        p = ctx.Process(target=work, daemon=False,
+                        args=(str(db), space, dataset, preset, recipe.to_json(), device,
+                              threads, os.getpid(), data_root, stale_after))
+        p.start()
+        procs.append(p)
+    return procs
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+class LiveBenchmark(Benchmark):
+    """Curves from the store; a miss trains the arch in this process (and stores it)."""
+
+    kind = "live"
+    has_batches = True
+
+    def __init__(self, space: str = "nb201", dataset: str = DEFAULT_DATASET,
+                 preset: str = "small", db: str | Path = DEFAULT_DB, recipe: str = "nb201",
+                 epochs: int | None = None, seed: int = 0, device: str | None = None,
+                 data_root: str | None = None, threads: int | None = None) -> None:
+        self.space = get_search_space(space)
+        self.space.preset_params(preset)  # unknown preset: a clear error now, not at training
+        self.dataset = dataset
+        self.preset = preset
+        self.path = Path(db)
+        self.seed = int(seed)
+        self.device = device or "auto"
+        self.threads = threads
+        self._data_root = data_root
+        self._data: ImageData | None = None
+        if dataset not in IMAGE_SIZES:
+            raise ValueError(f"unknown dataset {dataset!r}; expected one of: "
+                             f"{', '.join(IMAGE_SIZES)}")
+        self.recipe = dataset_recipe(dataset, recipe, image_size=IMAGE_SIZES[dataset],
+                                     epochs=epochs)
+        self.max_epochs = self.recipe.epochs
+        self.job = make_job(self.space.name, dataset, preset, self.recipe)
+        self.store = ResultStore(self.path)
+
+    @property
+    def data(self) -> ImageData:
+        if self._data is None:
+            self._data = load_dataset(self.dataset, root=self._data_root)
+        return self._data
+
+    def describe(self) -> str:
+        return (f"{self.path}, space {self.space.name}, dataset {self.dataset}, preset "
+                f"{self.preset}, recipe {self.recipe.name}/{self.recipe.hash}, seed {self.seed}")
+
+    def archs(self) -> list[Arch]:
+        return [self.space.parse(r["arch"]) for r in self.store.results(self.job, seed=self.seed)]
+
+    def _holds(self, arch: Arch) -> bool:
+        st = self.store.status(self.job, self.space.format(arch), self.seed)
+        return st is not None and st[0] in ("done", "failed")
+
+    def curve(self, arch: Arch | str) -> Curve:
+        key = self.space.format(self._as_arch(arch))
+        while True:
+            st = self.store.status(self.job, key, self.seed)
+            if st is not None and st[0] in ("done", "failed"):
+                return self._stored(key)
+            if st is None:
+                self.store.enqueue(self.job, [key], [self.seed])
+            claim = self.store.claim(self.job, self.store.new_token(), key, self.seed)
+            if claim is None:
+                time.sleep(0.5)  # another worker trains it right now: wait for its result
+                continue
+            self._train(claim)
+
+    def _train(self, claim: Claim) -> None:
+        from benchmarks.training import train_arch
+
+        def on_epoch(rec) -> None:
+            self.store.record_epoch(claim, rec.epoch, {k: getattr(rec, k) for k in EPOCH_FIELDS})
+
+        try:
+            result = train_arch(self.space, self.space.parse(claim.arch), self.data, self.recipe,
+                                self.preset, seed=claim.seed, device=self.device,
+                                threads=self.threads, on_epoch=on_epoch)
+        except BaseException:
+            self.store.release(claim)  # interrupted: let the next caller train it
+            raise
+        self.store.finish(claim, result.status, result.test_acc, result.reason, result.seconds)
+
+    def _stored(self, arch: str) -> Curve:
+        r = self.store.result(self.job, arch, self.seed)
+        if r is not None and r["status"] in ("done", "failed"):
+            return curve_from_epochs(r["epochs"], r["test_acc"], self.max_epochs)
+        raise KeyError(f"architecture {arch} is not in {self.describe()}")
+
+    def batch(self, n: int, seed: int):
+        return self.data.batch(n, seed)
+
+
+@register_benchmark("live")
+def _load_live(space: str = "nb201", dataset: str = DEFAULT_DATASET, preset: str = "small",
+               db: str = str(DEFAULT_DB), recipe: str = "nb201", epochs: int | None = None,
+               seed: int = 0, device: str | None = None, data_root: str | None = None,
+               threads: int | None = None) -> LiveBenchmark:
+    return LiveBenchmark(space, dataset, preset, db, recipe, epochs, seed, device, data_root,
+                         threads)
+

@@ -1,0 +1,167 @@
+"""`predbench train`: fill a live result store with worker processes (kill-safe, resumable), and
+`predbench train export`: write the compact shipped-benchmark file from a store."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
+from experiments.errors import one_line_errors, usage_error
+
+train_app = typer.Typer(help="Train architectures into a live result store (resumable).",
+                        invoke_without_command=True)
+console = Console(stderr=True)
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ValueError(f"--seeds expects comma-separated integers, got {text!r}") from None
+
+
+def _job_for(space: str, dataset: str, preset: str, recipe: str, epochs: Optional[int]):
+    from benchmarks.datasets import IMAGE_SIZES
+    from benchmarks.live import dataset_recipe, make_job
+    from search_spaces import get_search_space
+
+    get_search_space(space).preset_params(preset)
+    if dataset not in IMAGE_SIZES:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of: "
+                         f"{', '.join(IMAGE_SIZES)}")
+    rec = dataset_recipe(dataset, recipe, image_size=IMAGE_SIZES[dataset], epochs=epochs)
+    return rec, make_job(space, dataset, preset, rec)
+
+
+@train_app.callback()
+@one_line_errors
+def train(
+    ctx: typer.Context,
+    space: str = typer.Option("nb201", help="Search space."),
+    dataset: str = typer.Option("shapes10", help="shapes10 (embedded default), digits, cifar10, "
+                                                 "cifar100, imagenet16-120."),
+    preset: str = typer.Option("small", help="Network preset of the space."),
+    archs: int = typer.Option(100, help="How many random archs (the first N of a seeded stream)."),
+    arch_seed: int = typer.Option(0, help="Seed of the random arch stream."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs (default: the dataset's)."),
+    recipe: str = typer.Option("nb201", help="Training recipe: nb201, nb101, darts."),
+    seeds: str = typer.Option("0", help="Training seeds, comma-separated."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    db: Path = typer.Option(Path("results/live.db"), help="Result store (SQLite)."),
+    device: str = typer.Option("auto", help="auto (CUDA when present), cuda or cpu."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads per worker."),
+    data_root: Optional[Path] = typer.Option(None, help="Where CIFAR/ImageNet16 files live."),
+    download: bool = typer.Option(False, "--download", help="Download CIFAR via torchvision."),
+    import_from: Optional[Path] = typer.Option(None, help="Seed the store with a shipped .npz "
+                                                          "first (continue a committed build)."),
+    export_to: Optional[Path] = typer.Option(None, help="Write the shipped .npz here when done."),
+    export_every: int = typer.Option(0, help="Also export after every N newly finished runs."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Queue failed runs again."),
+    stale_after: float = typer.Option(3600.0, help="Seconds without a heartbeat before a claim "
+                                                   "from another host is taken over."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Rich progress bar."),
+) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from benchmarks.datasets import load_dataset
+    from benchmarks.default import export_npz, import_npz
+    from benchmarks.live import run_workers, sample_archs
+    from benchmarks.store import ResultStore
+    from benchmarks.training import resolve_device
+    from search_spaces import get_search_space
+
+    dev = resolve_device(device).type
+    if dataset == "shapes10":
+        load_dataset(dataset)  # render and cache once here, not in every worker at once
+    if dataset in ("cifar10", "cifar100"):
+        try:  # fetch once, before the workers start
+            load_dataset(dataset, root=data_root, download=download)
+        except ImportError as exc:  # the optional [cifar] extra is missing: a usage problem
+            raise usage_error(str(exc)) from None
+    rec, job = _job_for(space, dataset, preset, recipe, epochs)
+    store = ResultStore(db, stale_after=stale_after)
+    if import_from is not None:
+        imported_job, added = import_npz(store, import_from)
+        if imported_job != job:
+            console.print(f"[yellow]note: {import_from} holds another job (recipe "
+                          f"{imported_job.recipe}) than this run ({job.recipe})")
+        console.print(f"imported {added} runs from {import_from}")
+    sp = get_search_space(space)
+    arch_list = [sp.format(a) for a in sample_archs(sp, archs, arch_seed)]
+    seed_list = _seeds(seeds)
+    store.enqueue(job, arch_list, seed_list)
+    if retry_failed:
+        store.retry_failed(job)
+    total = len(arch_list) * len(seed_list)
+    wanted = set(arch_list)
+    command = "predbench train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+
+    def finished() -> int:
+        c = store.counts(job, wanted)
+        return c["done"] + c["failed"]
+
+    start_done = finished()
+    console.print(f"{total} runs ({len(arch_list)} archs x {len(seed_list)} seeds), "
+                  f"{start_done} already finished; store {db}; recipe {rec.name}/{rec.hash} "
+                  f"({rec.epochs} epochs); device {dev}; {workers} worker(s)")
+    procs = run_workers(db, space, dataset, preset, rec, workers, dev, threads,
+                        None if data_root is None else str(data_root), stale_after)
+    last_export = start_done
+    t0 = time.time()
+    columns = [TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[now]}")]
+    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
+        task = bar.add_task("train", total=total, completed=start_done, now="")
+        while any(p.is_alive() for p in procs):
+            time.sleep(1.0)
+            done = finished()
+            running = store.running(job)
+            now = "  ".join(f"{a[:40]}… epoch {e}/{rec.epochs}" for a, _, e in running[:2])
+            bar.update(task, completed=done, now=now)
+            if export_to is not None and export_every > 0 and done - last_export >= export_every:
+                export_npz(store, job, export_to, command)
+                last_export = done
+        bar.update(task, completed=finished(), now="")
+    counts = store.counts(job, wanted)
+    elapsed = time.time() - t0
+    new = counts["done"] + counts["failed"] - start_done
+    console.print(f"done {counts['done']}, failed {counts['failed']}, pending "
+                  f"{counts['pending']}, running {counts['running']} of {total}; {new} new in "
+                  f"{elapsed:.0f} s" + (f" ({elapsed / new:.1f} s per run)" if new else ""))
+    if export_to is not None:
+        rows = export_npz(store, job, export_to, command)
+        console.print(f"exported {rows} runs to {export_to}")
+    bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if bad:
+        raise typer.Exit(code=1)
+
+
+@train_app.command("export", help="Write the compact shipped-benchmark .npz from a store.")
+@one_line_errors
+def export(
+    db: Path = typer.Option(Path("results/live.db"), help="Result store (SQLite)."),
+    out: Path = typer.Option(..., help="The .npz to write."),
+    space: str = typer.Option("nb201"),
+    dataset: str = typer.Option("shapes10"),
+    preset: str = typer.Option("small"),
+    recipe: str = typer.Option("nb201"),
+    epochs: Optional[int] = typer.Option(None),
+    command: str = typer.Option("", help="The build command, recorded in the file."),
+) -> None:
+    from benchmarks.default import export_npz
+    from benchmarks.store import ResultStore
+
+    if not db.exists():
+        raise FileNotFoundError(f"{db}: no such result store")
+    _, job = _job_for(space, dataset, preset, recipe, epochs)
+    rows = export_npz(ResultStore(db), job, out, command)
+    console.print(f"exported {rows} runs ({job.dataset}, {job.preset}, recipe {job.recipe}) "
+                  f"to {out}")

@@ -1,0 +1,17 @@
+"""Zero-cost proxies: score an untrained network from one minibatch (or none).
+
+    from predictors.zero_cost import score
+    score(network, (inputs, labels), proxies=["synflow", "jacov", "nwot"])  # {name: float}
+
+Each proxy is also a registered predictor (`get_predictor("synflow", preset="small")`), and
+`zc_ensemble` rank-averages several. Definitions and papers: `_data_pass.py`, `_data_free.py`.
+"""
+
+from predictors.zero_cost.score import (
+    DATA_FREE,
+    PROXIES,
+    ZeroCostWarning,
+    score,
+)
+
+__all__ = ["DATA_FREE", "PROXIES", "ZeroCostWarning", "score"]

@@ -1,0 +1,159 @@
+"""The data-free zero-cost proxies: they need the network and an input shape, never real data.
+
+- **synflow** (Tanaka et al. 2020, "Pruning neural networks without any data by iteratively
+  conserving synaptic flow", NeurIPS; as a NAS proxy Abdelfattah et al. 2021): BatchNorm
+  disabled (identity), float64, every parameter and buffer replaced by its absolute value, an
+  all-ones input of batch 1, R = Σ outputs; score Σ_l Σ |θ_l ⊙ ∂R/∂θ_l| over Conv2d/Linear
+  weights, reported as log(score) (NASLib's `zerocost.py` logs it too; the raw value spans
+  hundreds of orders of magnitude across NB201). A raw score of 0 (no path from input to
+  output) has no logarithm: it is reported as a failure (NaN plus a warning); NASLib stores 0.
+- **zen** (Lin et al. 2021, "Zen-NAS: A Zero-Shot NAS for High-Performance Image Recognition",
+  ICCV): weights re-drawn N(0, 1) (BatchNorm γ=1, β=0, biases 0), train mode, Gaussian inputs
+  x, ε of the batch's shape, mixup γ = 0.01; f = the feature map before global average pooling;
+  Δ = mean_n Σ_{c,h,w} |f(x) − f(x + γε)|;
+  score = log Δ + Σ_BN log sqrt(mean_channels σ²), σ² the BN layer's mini-batch variance in
+  the forward pass of x. BN layers whose input is identically zero (ops on dead edges, which
+  NB201 networks keep) are left out: they carry no signal, and log 0 would make the score −inf.
+  *Paper vs implementation:* the authors' code reads BatchNorm's `running_var` after the two
+  forward passes, which with PyTorch's momentum 0.1 is 0.81 + 0.19·σ² — a per-layer offset
+  that adds (number of BN layers)·const to the score, so archs with more convolutions shift
+  relative to the others. We follow the paper (the batch variance). NASLib's port
+  (`measures/zen.py`) cannot run (it refers to an undefined `model` and opens an IPython
+  shell), which is why the Suite-Zero NB201 file has no zen scores to compare against.
+  The pre-pooling map is the network's `forward_pre_gap(x)` when it has one, else the input of
+  its last `AdaptiveAvgPool2d`, else the input of its last `Linear` (pooled features).
+- **l2_norm** (Krishnakumar et al. 2022, "NAS-Bench-Suite-Zero", NeurIPS D&B, a baseline):
+  Σ_l ‖θ_l‖₂ over Conv2d/Linear weights at initialisation.
+- **params** (Suite-Zero baseline): trainable parameters, in millions (as Suite-Zero stores it).
+- **flops** (Suite-Zero baseline): FLOPs of one forward pass at batch 1, in millions, counted by
+  `search_spaces.measure.count_flops` (torch's counter: a multiply-add is 2 FLOPs, only
+  convolutions and matmuls). Suite-Zero's `get_model_stats` uses another counting rule, so the
+  values differ; the ranking is close (see `experiments/zero_cost_report.py`).
+
+`synflow_score` and `zen_score` alter the weights of the network they are given: the engine
+(`score.py`) hands them one copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from predictors.zero_cost._data_pass import weighted_layers
+from search_spaces.measure import count_flops, count_parameters
+
+
+def l2_norm_score(network: nn.Module) -> float:
+    with torch.no_grad():
+        return float(sum(m.weight.norm() for m in weighted_layers(network)))
+
+
+def params_score(network: nn.Module) -> float:
+    return count_parameters(network) / 1e6
+
+
+def flops_score(network: nn.Module, input_shape: tuple[int, ...]) -> float:
+    on_cpu = all(p.device.type == "cpu" for p in network.parameters())
+    # count_flops feeds a CPU tensor; FLOPs do not depend on the device, so count a CPU copy
+    return count_flops(network if on_cpu else copy.deepcopy(network).cpu(),
+                       (1, *input_shape)) / 1e6
+
+
+def _identity(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def synflow_score(network: nn.Module, input_shape: tuple[int, ...]) -> float:
+    """log Σ|θ·∂R/∂θ| of the linearised (|θ|, no BN, float64) network; alters `network`."""
+    network.double()
+    with torch.no_grad():
+        for t in network.state_dict().values():
+            if t.is_floating_point():
+                t.abs_()
+    bns = [m for m in network.modules() if isinstance(m, _BatchNorm)]
+    for m in bns:  # instance attribute shadows the class's forward: BN becomes the identity
+        m.forward = _identity
+    try:
+        device = next(network.parameters()).device
+        x = torch.ones((1, *input_shape), dtype=torch.float64, device=device)
+        weights = [m.weight for m in weighted_layers(network)]
+        grads = torch.autograd.grad(network(x).sum(), weights, allow_unused=True)
+        with torch.no_grad():
+            total = sum(float((w * g).abs().sum()) for w, g in zip(weights, grads)
+                        if g is not None)
+    finally:
+        for m in bns:
+            del m.forward
+    if total <= 0.0:
+        raise FloatingPointError("synflow is 0 (no signal reaches the output); log undefined")
+    return math.log(total)
+
+
+def _gaussian_init(network: nn.Module, generator: torch.Generator) -> None:
+    with torch.no_grad():
+        for m in network.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                # drawn on the CPU generator, then copied: the same numbers on any device
+                m.weight.copy_(torch.randn(m.weight.shape, generator=generator))
+                if m.bias is not None:
+                    m.bias.zero_()
+            elif isinstance(m, (_BatchNorm, nn.GroupNorm)) and m.weight is not None:
+                m.weight.fill_(1.0)
+                m.bias.zero_()
+
+
+def _feature_module(network: nn.Module) -> nn.Module | None:
+    pools = [m for m in network.modules() if isinstance(m, nn.AdaptiveAvgPool2d)]
+    if pools:
+        return pools[-1]
+    linears = [m for m in network.modules() if isinstance(m, nn.Linear)]
+    return linears[-1] if linears else None
+
+
+def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int, seed: int,
+              mixup_gamma: float = 1e-2) -> float:
+    """Zen-score of `network` under a fresh N(0,1) init (seeded); alters `network`."""
+    network.float()
+    device = next(network.parameters()).device
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    _gaussian_init(network, gen)
+    network.train()
+    x = torch.randn((batch_size, *input_shape), generator=gen).to(device)
+    eps = torch.randn((batch_size, *input_shape), generator=gen).to(device)
+
+    log_sigma: list[torch.Tensor] = []
+    record = {"on": True}
+
+    def bn_hook(module: nn.Module, inputs: tuple) -> None:
+        if record["on"]:
+            v = inputs[0].detach().var(dim=(0, 2, 3), unbiased=False).mean()
+            if v > 0:  # a BN fed only zeros (an op on a dead NB201 edge) scales no signal
+                log_sigma.append(0.5 * torch.log(v))
+
+    features: list[torch.Tensor] = []
+    hooks = [m.register_forward_pre_hook(bn_hook) for m in network.modules()
+             if isinstance(m, nn.BatchNorm2d)]
+    pre_gap = getattr(network, "forward_pre_gap", None)
+    feature_module = None if callable(pre_gap) else _feature_module(network)
+    if feature_module is not None:
+        hooks.append(feature_module.register_forward_pre_hook(
+            lambda m, i: features.append(i[0].detach())))
+    try:
+        with torch.no_grad():
+            def feature_map(inp: torch.Tensor) -> torch.Tensor:
+                features.clear()
+                out = pre_gap(inp) if callable(pre_gap) else network(inp)
+                return features[-1] if features else out
+            f1 = feature_map(x)
+            record["on"] = False  # σ from the clean input's forward only
+            f2 = feature_map(x + mixup_gamma * eps)
+            delta = (f1 - f2).abs().flatten(1).sum(1).mean()
+            total = torch.log(delta) + (torch.stack(log_sigma).sum() if log_sigma else 0.0)
+    finally:
+        for h in hooks:
+            h.remove()
+    return float(total)

@@ -1,0 +1,232 @@
+"""Every zero-cost proxy as a registered `Predictor` (family `zero_cost`), plus `zc_ensemble`.
+
+`fit` does nothing. `query` draws ONE minibatch (`ctx.batch(batch_size, seed)`) per call and
+scores every arch on it, so the ranking does not reflect batch-to-batch noise; each arch's
+network is built once at PyTorch's default initialisation under `seed` (the same seed for every
+arch: the ranking does not depend on query order), in train mode, and scored with one
+`zero_cost.score` call (`copy=False`: the network is ours to alter).
+
+Data-free proxies (synflow, zen, l2_norm, params, flops) work without `ctx.batch`; their input
+shape is `input_shape` when given, else the batch's when the context has batches, else
+(3, 32, 32) (queried together with data-dependent proxies, they use the batch's shape). A
+batch whose channel count differs from the preset's gets a network built with `in_channels` to
+match.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+
+from predictors.base import Context, Needs, Predictor, as_list, register_predictor
+from predictors.zero_cost.score import (
+    DATA_FREE,
+    DEFAULT_INPUT_SHAPE,
+    ZeroCostWarning,
+    check_proxies,
+    score,
+)
+
+
+def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
+                preset: str = "official", batch_size: int = 64, seed: int | None = None,
+                input_shape: Sequence[int] | None = None, who: str = "zero_cost"
+                ) -> dict[str, np.ndarray]:
+    """{proxy: scores over `archs`} with one network per arch and one batch for all of them.
+    An arch whose network cannot be built is NaN for every proxy (one warning per proxy)."""
+    names = check_proxies(proxies)
+    archs = as_list(archs)
+    seed = ctx.seed if seed is None else int(seed)
+    data = [p for p in names if p not in DATA_FREE]
+    drawn = None
+    if data:
+        drawn = ctx.require("batch", who)(int(batch_size), seed)
+    elif input_shape is None and ctx.batch is not None:
+        drawn = ctx.batch(int(batch_size), seed)  # only to read the benchmark's input shape
+    if drawn is not None and (data or input_shape is None):
+        shape = tuple(int(s) for s in torch.as_tensor(drawn[0]).shape[1:])
+    elif input_shape is not None:
+        shape = tuple(int(s) for s in input_shape)
+    else:
+        shape = DEFAULT_INPUT_SHAPE
+    batch = None
+    if data:  # the data-free proxies get the shape, never the data
+        batch = (torch.as_tensor(drawn[0]).to(ctx.device),
+                 torch.as_tensor(drawn[1]).to(ctx.device))
+    overrides = _channel_override(ctx.space, preset, shape[0])
+
+    out = {p: np.full(len(archs), math.nan) for p in names}
+    for i, arch in enumerate(archs):
+        label = str(arch)
+        try:
+            with torch.random.fork_rng(devices=[]):  # seed the init without touching the caller
+                torch.manual_seed(seed)
+                network = ctx.space.build_network(arch, num_classes=ctx.num_classes,
+                                                  preset=preset, **overrides)
+            network = network.to(ctx.device).train()
+        except Exception as exc:  # noqa: BLE001 - this arch is NaN, the others go on
+            for p in names:
+                warnings.warn(f"zero-cost proxy {p!r} failed on arch {label}: could not build "
+                              f"its network ({type(exc).__name__}: {exc}); scored NaN",
+                              ZeroCostWarning, stacklevel=2)
+            continue
+        values = score(network, batch, names, input_shape=shape, batch_size=batch_size,
+                       seed=seed, copy=False, label=label)
+        del network
+        for p, v in values.items():
+            out[p][i] = v
+    return out
+
+
+def _channel_override(space: Any, preset: str, channels: int) -> dict[str, int]:
+    params = space.preset_params(preset)
+    if "in_channels" in params and params["in_channels"] != channels:
+        return {"in_channels": int(channels)}
+    return {}
+
+
+class ZeroCostPredictor(Predictor):
+    """One zero-cost proxy as a predictor. Subclasses set `name` (= the proxy)."""
+
+    family: ClassVar[str] = "zero_cost"
+    needs: ClassVar[Needs] = Needs(network=True)
+
+    def __init__(self, preset: str = "official", batch_size: int = 64, seed: int | None = None,
+                 input_shape: tuple[int, ...] | None = None):
+        self.preset = preset
+        self.batch_size = batch_size
+        self.seed = seed
+        self.input_shape = input_shape
+
+    def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
+        return score_archs(archs, ctx, [self.name], preset=self.preset,
+                           batch_size=self.batch_size, seed=self.seed,
+                           input_shape=self.input_shape, who=self.name)[self.name]
+
+
+@register_predictor
+class Jacov(ZeroCostPredictor):
+    """jacob_cov (Mellor et al. 2020, v1): Jacobian correlation eigenvalue score."""
+    name = "jacov"
+
+
+@register_predictor
+class Synflow(ZeroCostPredictor):
+    """synflow (Tanaka et al. 2020): log Σ|θ·∂R/∂θ| of the linearised network. Data-free."""
+    name = "synflow"
+
+
+@register_predictor
+class Snip(ZeroCostPredictor):
+    """snip (Lee et al. 2019): Σ|θ·∂L/∂θ|."""
+    name = "snip"
+
+
+@register_predictor
+class Grasp(ZeroCostPredictor):
+    """grasp (Wang et al. 2020): Σ −θ·(H g)."""
+    name = "grasp"
+
+
+@register_predictor
+class Fisher(ZeroCostPredictor):
+    """fisher (Theis et al. 2018; Turner et al. 2020): per-channel ½·mean(Σ a·∂L/∂a)²."""
+    name = "fisher"
+
+
+@register_predictor
+class GradNorm(ZeroCostPredictor):
+    """grad_norm (Abdelfattah et al. 2021): Σ_l ‖∂L/∂θ_l‖."""
+    name = "grad_norm"
+
+
+@register_predictor
+class Nwot(ZeroCostPredictor):
+    """NASWOT (Mellor et al. 2021): log|det K| of the ReLU activation-pattern kernel."""
+    name = "nwot"
+
+
+@register_predictor
+class EpeNas(ZeroCostPredictor):
+    """EPE-NAS (Lopes et al. 2021): per-class Jacobian correlation score."""
+    name = "epe_nas"
+
+
+@register_predictor
+class Plain(ZeroCostPredictor):
+    """plain (Abdelfattah et al. 2021): Σ θ·∂L/∂θ."""
+    name = "plain"
+
+
+@register_predictor
+class L2Norm(ZeroCostPredictor):
+    """l2_norm (Suite-Zero baseline): Σ_l ‖θ_l‖ at initialisation. Data-free."""
+    name = "l2_norm"
+
+
+@register_predictor
+class Zen(ZeroCostPredictor):
+    """Zen-score (Lin et al. 2021) under Gaussian init and Gaussian inputs. Data-free."""
+    name = "zen"
+
+
+@register_predictor
+class Params(ZeroCostPredictor):
+    """Trainable parameters in millions (Suite-Zero baseline). Data-free."""
+    name = "params"
+
+
+@register_predictor
+class Flops(ZeroCostPredictor):
+    """Forward FLOPs at batch 1 in millions (Suite-Zero baseline). Data-free."""
+    name = "flops"
+
+
+@register_predictor
+class ZeroCostEnsemble(Predictor):
+    """Rank average of several zero-cost proxies, computed in one shared pass per arch.
+
+    Each proxy's scores over the queried archs become ranks scaled to [0, 1] (ties averaged);
+    an arch's score is the mean over the proxies that are finite for it (NaN when none is)."""
+
+    name: ClassVar[str] = "zc_ensemble"
+    family: ClassVar[str] = "zero_cost"
+    needs: ClassVar[Needs] = Needs(network=True)
+
+    def __init__(self, proxies: tuple[str, ...] = ("nwot", "synflow", "jacov"),
+                 preset: str = "official", batch_size: int = 64, seed: int | None = None,
+                 input_shape: tuple[int, ...] | None = None):
+        self.proxies = proxies
+        self.preset = preset
+        self.batch_size = batch_size
+        self.seed = seed
+        self.input_shape = input_shape
+
+    def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
+        scores = score_archs(archs, ctx, list(self.proxies), preset=self.preset,
+                             batch_size=self.batch_size, seed=self.seed,
+                             input_shape=self.input_shape, who=self.name)
+        return rank_average(list(scores.values()))
+
+
+def rank_average(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean over columns of ranks scaled to [0, 1] (finite values only; NaN stays NaN)."""
+    ranks = []
+    for col in columns:
+        col = np.asarray(col, dtype=float)
+        r = np.full(col.shape, math.nan)
+        ok = np.isfinite(col)
+        if ok.sum() == 1:
+            r[ok] = 0.5
+        elif ok.any():
+            r[ok] = (rankdata(col[ok]) - 1.0) / (ok.sum() - 1.0)
+        ranks.append(r)
+    stacked = np.vstack(ranks)
+    counts = np.isfinite(stacked).sum(0)
+    total = np.nansum(stacked, axis=0)
+    return np.where(counts > 0, total / np.maximum(counts, 1), math.nan)

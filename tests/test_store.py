@@ -1,0 +1,158 @@
+"""The SQLite result store: claims, epochs, status, two concurrent worker processes, dead-claim
+reclaim, lost claims, and corrupt or foreign database files."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.store import Job, LostClaim, ResultStore, StoreError
+from experiments.cli import app
+
+JOB = Job("nb201", "digits", "small", "abc123", "{}")
+ROW = dict(train_loss=1.0, train_acc=50.0, val_loss=1.1, val_acc=48.0, seconds=0.1)
+
+
+def test_claim_record_finish_roundtrip(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.db")
+    assert store.enqueue(JOB, ["a", "b"], seeds=[0, 1]) == 4
+    assert store.enqueue(JOB, ["a", "c"]) == 1  # (a, 0) already queued
+    token = store.new_token()
+    c = store.claim(JOB, token)
+    assert (c.arch, c.seed) == ("a", 0)
+    store.record_epoch(c, 1, ROW)
+    store.record_epoch(c, 2, ROW)
+    store.finish(c, "done", test_acc=47.5, seconds=0.3)
+    c2 = store.claim(JOB, token, arch="c", seed=0)  # a specific run
+    store.finish(c2, "failed", reason="non-finite training loss at epoch 1, step 3")
+    assert store.counts(JOB) == {"pending": 3, "running": 0, "done": 1, "failed": 1}
+    r = store.result(JOB, "a", 0)
+    assert r["status"] == "done" and r["test_acc"] == 47.5 and len(r["epochs"]) == 2
+    assert store.status(JOB, "c") == ("failed", "non-finite training loss at epoch 1, step 3")
+    assert store.retry_failed(JOB) == 1 and store.status(JOB, "c")[0] == "pending"
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _fake_worker(path: str, out: "mp.Queue", start: "mp.Barrier") -> None:
+    store = ResultStore(path)
+    token = store.new_token()
+    mine = []
+    start.wait()  # both race for the same queue from the same moment
+    while (c := store.claim(JOB, token)) is not None:
+        for e in (1, 2, 3):
+            time.sleep(0.002)  # "training": lets the other worker in between claims
+            store.record_epoch(c, e, ROW)
+        store.finish(c, "done", 50.0)
+        mine.append(c.arch)
+    out.put(mine)
+
+
+def test_two_concurrent_workers_never_share_a_run(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.db")
+    archs = [f"arch{i}" for i in range(120)]
+    ResultStore(path).enqueue(JOB, archs)
+    ctx = mp.get_context("fork")
+    q, start = ctx.Queue(), ctx.Barrier(2)
+    procs = [ctx.Process(target=_fake_worker, args=(path, q, start)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    got = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(got), "both workers should have claimed runs"
+    assert sorted(got[0] + got[1]) == sorted(archs)  # each exactly once, none lost
+    store = ResultStore(path)
+    assert store.counts(JOB)["done"] == 120
+    assert all(r["attempts"] == 1 and len(r["epochs"]) == 3 for r in store.results(JOB))
+
+
+def test_dead_worker_claim_is_reclaimed_and_old_owner_locked_out(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.db")
+    store.enqueue(JOB, ["a"])
+    old = store.claim(JOB, "host:1:dead")
+    store.record_epoch(old, 1, ROW)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with sqlite3.connect(tmp_path / "s.db") as db:  # the claim now belongs to a dead pid
+        db.execute("UPDATE runs SET pid=? WHERE arch='a'", (dead.pid,))
+    new = store.claim(JOB, store.new_token())
+    assert new is not None and new.arch == "a"
+    r = store.result(JOB, "a")
+    assert r["attempts"] == 2 and r["epochs"] == []  # the dead try's partial epochs dropped
+    with pytest.raises(LostClaim):
+        store.record_epoch(old, 2, ROW)
+    with pytest.raises(LostClaim):
+        store.finish(old, "done", 1.0)
+    # a live worker's claim is left alone; a stale heartbeat (another host) is taken over
+    assert store.claim(JOB, store.new_token()) is None
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        db.execute("UPDATE runs SET host='elsewhere', heartbeat=? WHERE arch='a'",
+                   (time.time() - 10_000,))
+    assert store.claim(JOB, store.new_token()).arch == "a"
+
+
+def test_corrupt_and_foreign_files_are_clear_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database at all" * 10)
+    with pytest.raises(StoreError, match=r"junk\.db: not a predbench result store: the file is "
+                                         r"not an SQLite database"):
+        ResultStore(junk)
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    with pytest.raises(StoreError, match=r"other\.db: an SQLite database of another program.*"
+                                         r"customers"):
+        ResultStore(foreign)
+    # a real store whose pages were overwritten
+    broken = tmp_path / "broken.db"
+    s = ResultStore(broken)
+    s.enqueue(JOB, [f"a{i}" for i in range(300)])
+    s.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(broken) + suffix).unlink(missing_ok=True)
+    data = bytearray(broken.read_bytes())
+    data[4096:12288] = b"\xff" * 8192
+    broken.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match=r"broken\.db"):
+        ResultStore(broken)
+    with pytest.raises(StoreError, match="is a directory"):
+        ResultStore(tmp_path)
+    # the CLI says it in one line, exit 2
+    res = CliRunner().invoke(app, ["train", "--dataset", "digits", "--archs", "1",
+                                   "--db", str(junk), "--no-progress"])
+    assert res.exit_code == 2
+    err = res.stderr if hasattr(res, "stderr") else res.output
+    assert "junk.db" in err and "not an SQLite database" in err and len(err.strip().splitlines()) == 1
+
+
+def test_store_throughput_is_far_above_training_rate(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.db")
+    store.enqueue(JOB, [f"a{i}" for i in range(50)])
+    token = store.new_token()
+    t0 = time.perf_counter()
+    while (c := store.claim(JOB, token)) is not None:
+        for e in range(1, 9):
+            store.record_epoch(c, e, ROW)
+        store.finish(c, "done", 1.0)
+    per_run = (time.perf_counter() - t0) / 50
+    # a run with 8 epochs costs the store well under a second even on a loaded 2-core machine
+    assert per_run < 0.5, per_run
+
+
+def test_import_marks_queued_runs_done(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.db")
+    store.enqueue(JOB, ["a", "b"])
+    epochs = [dict(ROW)] * 2
+    assert store.insert_done(JOB, "a", 0, epochs, 40.0)        # queued -> done
+    assert store.insert_done(JOB, "z", 0, epochs, 41.0)        # new -> done
+    assert not store.insert_done(JOB, "a", 0, epochs, 40.0)    # already done
+    assert store.counts(JOB) == {"pending": 1, "running": 0, "done": 2, "failed": 0}
+    assert len(store.result(JOB, "a")["epochs"]) == 2
