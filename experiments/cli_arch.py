@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 import typer
-from rich.console import Console
+from experiments.console import make_console
 from rich.table import Table
 
 from experiments.errors import one_line_errors
 from search_spaces import get_search_space, list_search_spaces
 
 arch_app = typer.Typer(help="Inspect and sample architectures.", no_args_is_help=True)
-console = Console()
+console = make_console()
 
 SPACE_OPTION = typer.Option("nb201", "--space", "-s", help="Search space (see `predbench spaces`).")
 

@@ -9,14 +9,14 @@ from typing import Any, Optional
 
 import numpy as np
 import typer
-from rich.console import Console
+from experiments.console import make_console
 from rich.table import Table
 
 from experiments.errors import one_line_errors, usage_error
 
 bench_app = typer.Typer(help="Inspect ground-truth benchmarks (tables, Suite-Zero, NB201).",
                         no_args_is_help=True)
-console = Console()
+console = make_console()
 
 
 def benchmark_summary(bench: Any, load_seconds: float | None = None) -> dict[str, Any]:

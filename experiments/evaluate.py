@@ -55,28 +55,9 @@ def evaluate(benchmark: Any, predictor: str | Predictor,
 
     `progress`, if given, is called with no arguments after each cell (for progress bars)."""
     template = get_predictor(predictor) if isinstance(predictor, str) else predictor
-    needs = template.needs
     pool = list(benchmark.archs())
     labels = dict(zip(pool, benchmark.final_val_acc(pool)))
-    if needs.train_set:
-        sizes = list(train_sizes) if train_sizes is not None else \
-            default_train_sizes(len(pool) - test_size)
-        if not sizes or min(sizes) < 1:
-            raise ValueError(f"train sizes must be >= 1 for {template.name!r}, got {sizes}")
-    else:
-        sizes = [0]
-    if needs.query_epochs:
-        if benchmark.max_epochs < 2:
-            raise ValueError(
-                f"predictor {template.name!r} reads partial learning curves, but the benchmark "
-                f"stores only final accuracies (max_epochs {benchmark.max_epochs})")
-        fids = list(fidelities) if fidelities is not None else \
-            default_fidelities(benchmark.max_epochs)
-        bad = [f for f in fids if not 1 <= f <= benchmark.max_epochs]
-        if bad:
-            raise ValueError(f"fidelities must be in 1..{benchmark.max_epochs}, got {bad}")
-    else:
-        fids = [0]
+    sizes, fids = budget_grid(template, benchmark, train_sizes, fidelities, test_size, len(pool))
     hyperparameters = {f"hp_{k}": _cell(v) for k, v in template.get_params().items()}
     rows = []
     for seed in seeds:
@@ -98,15 +79,35 @@ def evaluate(benchmark: Any, predictor: str | Predictor,
     return frame[[*ROW_COLUMNS, *hyperparameters]]
 
 
-def grid_size(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int] | None,
-              fidelities: Sequence[int] | None, n_seeds: int, test_size: int = 200) -> int:
-    """How many rows `evaluate` will produce (for progress bars)."""
-    n_sizes = (len(train_sizes) if train_sizes is not None else
-               len(default_train_sizes(len(list(benchmark.archs())) - test_size))) \
-        if predictor.needs.train_set else 1
-    n_fids = (len(fidelities) if fidelities is not None else
-              len(default_fidelities(benchmark.max_epochs))) if predictor.needs.query_epochs else 1
-    return n_sizes * n_fids * n_seeds
+def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int] | None,
+                fidelities: Sequence[int] | None, test_size: int = 200,
+                pool_size: int | None = None) -> tuple[list[int], list[int]]:
+    """The (train sizes, fidelities) `evaluate` runs for this predictor on this benchmark:
+    [0] for what the predictor does not use, the paper's defaults where None was given.
+    ValueError when the predictor cannot run on the benchmark at all."""
+    needs = predictor.needs
+    if needs.train_set:
+        if pool_size is None:
+            pool_size = len(list(benchmark.archs()))
+        sizes = list(train_sizes) if train_sizes is not None else \
+            default_train_sizes(pool_size - test_size)
+        if not sizes or min(sizes) < 1:
+            raise ValueError(f"train sizes must be >= 1 for {predictor.name!r}, got {sizes}")
+    else:
+        sizes = [0]
+    if needs.query_epochs:
+        if benchmark.max_epochs < 2:
+            raise ValueError(
+                f"predictor {predictor.name!r} reads partial learning curves, but the benchmark "
+                f"stores only final accuracies (max_epochs {benchmark.max_epochs})")
+        fids = list(fidelities) if fidelities is not None else \
+            default_fidelities(benchmark.max_epochs)
+        bad = [f for f in fids if not 1 <= f <= benchmark.max_epochs]
+        if bad:
+            raise ValueError(f"fidelities must be in 1..{benchmark.max_epochs}, got {bad}")
+    else:
+        fids = [0]
+    return sizes, fids
 
 
 def _evaluate_cell(benchmark: Any, template: Predictor, train: list[Any], test: list[Any],

@@ -1,0 +1,87 @@
+"""`predbench plot`, `predbench report`, `predbench recommend`: read results, draw, advise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from experiments.console import make_console
+from rich.table import Table
+
+from experiments.errors import one_line_errors
+
+console = make_console()
+RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",
+                              help="Results store (.db), table (.csv/.parquet) or a folder of them.")
+
+
+def load_results(path: Path) -> pd.DataFrame:
+    from experiments.results_store import read_rows
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.db")) or sorted(path.glob("*.csv")) + \
+            sorted(path.glob("*.parquet"))
+        if not files:
+            raise ValueError(f"{path}: no results (.db, .csv or .parquet) in this folder")
+    elif path.exists():
+        files = [path]
+    else:
+        raise FileNotFoundError(f"{path}: no such results file or folder")
+    rows = read_rows(files)
+    if rows.empty or "kendalltau" not in rows:
+        raise ValueError(f"{path}: holds no result rows")
+    return rows
+
+
+@one_line_errors
+def plot(results: Path = RESULTS_OPTION,
+         out: Path = typer.Option(Path("results/plots"), "--out", "-o", help="Output folder.")
+         ) -> None:
+    """Pareto plot, budget heat map and Kendall-tau curves (PNG and SVG)."""
+    from experiments.report import write_plots
+
+    for name, paths in write_plots(load_results(results), out).items():
+        console.print(f"{name}: " + ", ".join(str(p) for p in paths))
+
+
+@one_line_errors
+def report(results: Path = RESULTS_OPTION,
+           out: Path = typer.Option(Path("results/report"), "--out", "-o", help="Output folder."),
+           title: str = typer.Option("predbench report", "--title")) -> None:
+    """One self-contained HTML page with the tables and plots."""
+    from experiments.report import write_report
+
+    console.print(f"wrote {write_report(load_results(results), out, title)}")
+
+
+@one_line_errors
+def recommend(
+    init_seconds: float = typer.Option(..., "--init-seconds", help="Initialization budget [s]."),
+    query_seconds: float = typer.Option(..., "--query-seconds",
+                                        help="Query budget per architecture [s]."),
+    results: Path = RESULTS_OPTION,
+    top: int = typer.Option(10, "--top", help="How many to list."),
+) -> None:
+    """Which predictor to use within these budgets: the measured Pareto front, ranked."""
+    from experiments.budgets import configurations, recommend as pick
+
+    configs = configurations(load_results(results))
+    chosen = pick(configs, init_seconds, query_seconds, top)
+    if chosen.empty:
+        cheapest = configs.sort_values(["init_seconds", "query_seconds"]).iloc[0]
+        raise ValueError(
+            f"no measured predictor fits init <= {init_seconds:g} s and query <= "
+            f"{query_seconds:g} s; the cheapest is {cheapest['predictor_label']} "
+            f"(init {cheapest['init_seconds']:.3g} s, query {cheapest['query_seconds']:.3g} s)")
+    table = Table(title=f"predictors within init {init_seconds:g} s, query {query_seconds:g} s "
+                        f"per arch (Pareto front, best first)")
+    for col in ("rank", "predictor", "family", "train_size", "fidelity", "kendalltau",
+                "spearman", "init_s", "query_s", "clock"):
+        table.add_column(col)
+    for k, row in chosen.iterrows():
+        table.add_row(str(k + 1), row["predictor_label"], row["family"], str(row["train_size"]),
+                      str(row["fidelity"]), f"{row['kendalltau']:.3f}", f"{row['spearman']:.3f}",
+                      f"{row['init_seconds']:.3g}", f"{row['query_seconds']:.3g}", row["clock"])
+    console.print(table)

@@ -1,0 +1,104 @@
+"""`predbench evaluate` (one predictor on one benchmark) and `predbench sweep SPEC.toml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from experiments.console import make_console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+    TimeRemainingColumn
+from rich.table import Table
+
+from experiments.errors import one_line_errors
+
+console = make_console()
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=console, transient=False)
+
+
+def summary_table(frame, title: str) -> Table:
+    """Mean Kendall tau / Spearman and times per predictor (and budget) of a results frame."""
+    table = Table(title=title)
+    for column in ("predictor", "train_size", "fidelity", "n", "kendalltau", "spearman",
+                   "init_compute_s", "query_compute_s", "errors"):
+        table.add_column(column, justify="right" if column != "predictor" else "left")
+    label = "predictor_label" if "predictor_label" in frame else "predictor"
+    for (name, n, f), group in frame.groupby([label, "train_size", "fidelity"], sort=True):
+        errors = int(group["error"].notna().sum())
+        table.add_row(str(name), str(n), str(f), str(len(group)),
+                      f"{group['kendalltau'].mean():.3f}", f"{group['spearman'].mean():.3f}",
+                      f"{group['init_compute_seconds'].mean():.3g}",
+                      f"{group['query_compute_seconds'].mean():.3g}", str(errors))
+    return table
+
+
+def topline_table(rows, title: str) -> Table:
+    """Per predictor: its best configuration's Kendall tau and that configuration's times."""
+    from experiments.budgets import configurations
+
+    configs = configurations(rows)
+    best = configs.loc[configs.groupby("predictor_label")["kendalltau"].idxmax()]
+    table = Table(title=title)
+    for column in ("predictor", "family", "train_size", "fidelity", "kendalltau", "spearman",
+                   "init_s", "query_s_per_arch", "clock"):
+        table.add_column(column)
+    for _, row in best.sort_values("kendalltau", ascending=False).iterrows():
+        table.add_row(row["predictor_label"], row["family"], str(row["train_size"]),
+                      str(row["fidelity"]), f"{row['kendalltau']:.3f}", f"{row['spearman']:.3f}",
+                      f"{row['init_seconds']:.3g}", f"{row['query_seconds']:.3g}", row["clock"])
+    return table
+
+
+@one_line_errors
+def sweep(
+    spec_path: Path = typer.Argument(..., help="Sweep spec (TOML): benchmarks, predictors, grid."),
+    db: Path = typer.Option(Path("results/sweep.db"), "--db", help="Results store (SQLite)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Parallel worker processes."),
+    executor: str = typer.Option("local", "--executor", help="local (processes) or ray."),
+    ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster to join."),
+    export: Path = typer.Option(None, "--export", help="Also write the table (.csv/.parquet)."),
+) -> None:
+    """Run (or resume) a sweep; cells already in the store are skipped."""
+    from experiments.spec import load_spec
+    from experiments.sweep import run_sweep
+
+    spec = load_spec(spec_path)
+    with progress_bar() as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        store = run_sweep(spec, db, workers=workers, executor=executor, on_progress=update,
+                          ray_address=ray_address)
+    frame = store.frame()
+    console.print(summary_table(frame, f"{spec_path.name}: {len(frame)} rows in {db}"))
+    if export is not None:
+        console.print(f"wrote {store.export(export)}")
+    store.close()
+
+
+@one_line_errors
+def run(
+    out: Path = typer.Option(Path("results/run"), "--out", "-o", help="Results folder."),
+    seeds: int = typer.Option(3, "--seeds", help="Seeds per budget cell."),
+    workers: int = typer.Option(2, "--workers", "-w", help="Parallel worker processes."),
+) -> None:
+    """The main job: every predictor family on the shipped default benchmark (CPU, minutes)."""
+    from experiments.results_store import read_rows
+    from experiments.run import run_main_job
+
+    with progress_bar() as bar:
+        task = bar.add_task("predbench run", total=None)
+        paths = run_main_job(out, seeds, workers,
+                             on_progress=lambda d, t: bar.update(task, completed=d, total=t))
+    rows = read_rows([paths["store"]])
+    console.print(topline_table(rows, f"predbench run: {len(rows)} rows; best budget per "
+                                      f"predictor (mean over seeds)"))
+    for name, path in paths.items():
+        console.print(f"{name}: {path}")

@@ -1,0 +1,124 @@
+"""The sweep results store: one SQLite file (WAL mode), one row per evaluated cell.
+
+A row is keyed by (benchmark label, predictor label, train_size, fidelity, seed) — the labels
+name the spec entries, so two parameterisations of one predictor, or two benchmarks of the same
+space and dataset, never collide. The full DESIGN §4 result row is kept as JSON next to the key,
+since hyperparameter columns differ between predictors; `frame()` returns the tidy table.
+Only the writing process (the sweep's coordinator) writes, one transaction per row, so a killed
+sweep loses at most the cells that were in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    benchmark TEXT NOT NULL,
+    predictor_label TEXT NOT NULL,
+    train_size INTEGER NOT NULL,
+    fidelity INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    row_json TEXT NOT NULL,
+    PRIMARY KEY (benchmark, predictor_label, train_size, fidelity, seed)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_FORMAT = "predbench-results-1"
+
+Key = tuple[str, str, int, int, int]
+
+
+class ResultsStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            tables = {r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and "results" not in tables:
+                raise ValueError(f"{self.path}: not a predbench results store "
+                                 f"(it has tables {', '.join(sorted(tables))})")
+            self._db.executescript(_SCHEMA)
+            stored = self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+            if stored is None:
+                self._db.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT,))
+                self._db.commit()
+            elif stored[0] != _FORMAT:
+                raise ValueError(f"{self.path}: results store format {stored[0]!r}, "
+                                 f"expected {_FORMAT!r}")
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path}: not a usable SQLite results store ({exc})") from None
+
+    def keys(self) -> set[Key]:
+        return {tuple(r) for r in self._db.execute(
+            "SELECT benchmark, predictor_label, train_size, fidelity, seed FROM results")}
+
+    def add(self, key: Key, row: dict[str, Any]) -> None:
+        """Store one row (replacing an earlier one with the same key)."""
+        self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                         (*key, json.dumps(_plain(row))))
+        self._db.commit()
+
+    def frame(self) -> pd.DataFrame:
+        rows = [json.loads(r[0]) | {"benchmark": r[1], "predictor_label": r[2]}
+                for r in self._db.execute(
+                    "SELECT row_json, benchmark, predictor_label FROM results "
+                    "ORDER BY benchmark, predictor_label, seed, train_size, fidelity")]
+        return pd.DataFrame(rows)
+
+    def export(self, path: str | Path) -> Path:
+        """Write the tidy table as CSV or parquet (by suffix)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.frame()
+        if path.suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        elif path.suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            raise ValueError(f"{path}: export as .csv or .parquet")
+        return path
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe values: NaN -> None, numpy scalars -> Python."""
+    out = {}
+    for k, v in row.items():
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        out[k] = v
+    return out
+
+
+def read_rows(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Concatenate results from stores (.db) and tables (.csv/.parquet)."""
+    frames = []
+    for p in map(Path, paths):
+        if p.suffix == ".db":
+            store = ResultsStore(p)
+            frames.append(store.frame())
+            store.close()
+        elif p.suffix == ".csv":
+            frames.append(pd.read_csv(p))
+        elif p.suffix == ".parquet":
+            frames.append(pd.read_parquet(p))
+        else:
+            raise ValueError(f"{p}: expected a results store (.db) or table (.csv/.parquet)")
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,80 @@
+"""The main job, `predbench run`: a sweep on the shipped default benchmark over a roster with
+predictors of every family that exists, then the tidy table, the Pareto plot, the budget heat
+map and the HTML report in one results folder. CPU, minutes, no downloads; resumable (the sweep
+store skips finished cells)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+#: the roster: (predictor name, params); names not registered (yet) are left out
+ROSTER: tuple[tuple[str, dict[str, Any]], ...] = (
+    # model-based: a tree ensemble, a GP, a Bayesian linear model, a graph network
+    ("xgb", {}), ("gp", {}), ("bayes_lin_reg", {}), ("gcn", {}),
+    # learning-curve and hybrid
+    ("sotle", {}), ("valacc", {}), ("lce", {}), ("lcsvr", {}),
+    # zero-cost (computed on the benchmark's own data and network preset)
+    ("synflow", {}), ("jacov", {}), ("nwot", {}), ("snip", {}), ("params", {}), ("flops", {}),
+    # weight-sharing and ensembles
+    ("oneshot", {}), ("rsws", {}), ("zc_ensemble", {}), ("omni_ngb", {}), ("omni", {}),
+)
+
+
+def roster(available: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The roster entries whose predictors are registered."""
+    return [(name, params) for name, params in ROSTER if name in available]
+
+
+def main_spec(benchmark_len: int, max_epochs: int, seeds: int = 3,
+              zero_cost_preset: str | None = None) -> dict[str, Any]:
+    """The sweep spec of the main job for a default benchmark of `benchmark_len` archs."""
+    from predictors import list_predictors
+    from predictors.base import predictor_class
+
+    test_size = int(min(200, max(20, benchmark_len // 3)))
+    sizes = [n for n in (10, 30, 100, 300, 1000) if n <= benchmark_len - test_size]
+    fidelities = sorted({f for f in (1, 2, max_epochs // 4, max_epochs // 2, max_epochs)
+                         if 1 <= f <= max_epochs})
+    predictors = []
+    for name, params in roster(list_predictors()):
+        params = dict(params)
+        if predictor_class(name).family == "zero_cost" and zero_cost_preset and \
+                "preset" in _init_params(name):
+            params["preset"] = zero_cost_preset  # score the network the benchmark trained
+        predictors.append({"name": name, "label": name, "params": params})
+    return {"sweep": {"seeds": list(range(seeds)), "test_size": test_size,
+                      "train_sizes": sizes or [max(2, benchmark_len - test_size)],
+                      "fidelities": fidelities},
+            "benchmarks": [{"kind": "default", "label": "default"}],
+            "predictors": predictors}
+
+
+def _init_params(name: str) -> set[str]:
+    import inspect
+
+    from predictors.base import predictor_class
+
+    return set(inspect.signature(predictor_class(name).__init__).parameters)
+
+
+def run_main_job(out_dir: str | Path = "results/run", seeds: int = 3, workers: int = 2,
+                 on_progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
+    """Run (or resume) the main job; returns the paths it wrote."""
+    from benchmarks import load_benchmark
+    from experiments.report import write_report
+    from experiments.spec import parse_spec
+    from experiments.sweep import run_sweep
+
+    out = Path(out_dir)
+    bench = load_benchmark("default")
+    spec = parse_spec(main_spec(len(bench), bench.max_epochs, seeds,
+                                getattr(bench, "preset", None)), source="predbench run")
+    store = run_sweep(spec, out / "results.db", workers=workers, on_progress=on_progress)
+    rows = store.frame()
+    paths = {"store": out / "results.db", "table": store.export(out / "results.csv")}
+    store.close()
+    paths["report"] = write_report(rows, out, title=f"predbench run: {bench.describe()}")
+    paths["pareto"] = out / "pareto.png"
+    paths["heatmap"] = out / "budget_heatmap.png"
+    return paths

@@ -1,0 +1,181 @@
+"""Sweep specifications: which benchmarks, which predictors (with params), which grid and seeds.
+
+A spec is a TOML file (or the equivalent dict):
+
+    [sweep]
+    seeds = [0, 1, 2]            # default [0, 1, 2, 3, 4]
+    test_size = 200              # default 200
+    sampler = "uniform"          # or "mutation"
+    train_sizes = [10, 100]      # default: the paper's 11 sizes 5..1000 (capped by the benchmark)
+    fidelities = [1, 5, 10]      # default: the paper's 15 fidelities 1..max_epochs
+
+    [[benchmarks]]
+    kind = "table"               # any load_benchmark kind; the other keys are its options
+    path = "nb201.csv"
+    space = "nb201"
+
+    [[predictors]]
+    name = "xgb"
+    label = "xgb-200"            # optional; defaults to the name (+ a params digest)
+    params = { n_estimators = 200 }
+
+Errors name the offending key, e.g. `spec.toml: predictors[1].name: unknown predictor 'xbg'`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from experiments.sampling import SAMPLERS
+
+
+class SpecError(ValueError):
+    """A sweep spec is malformed; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    kind: str
+    options: tuple[tuple[str, Any], ...] = ()
+    label: str = ""
+
+    def load(self) -> Any:
+        from benchmarks import load_benchmark
+
+        return load_benchmark(self.kind, **dict(self.options))
+
+
+@dataclass(frozen=True)
+class PredictorSpec:
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    label: str = ""
+
+    def build(self) -> Any:
+        from predictors import get_predictor
+
+        return get_predictor(self.name, **dict(self.params))
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    benchmarks: tuple[BenchmarkSpec, ...]
+    predictors: tuple[PredictorSpec, ...]
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    test_size: int = 200
+    sampler: str = "uniform"
+    train_sizes: tuple[int, ...] | None = None
+    fidelities: tuple[int, ...] | None = None
+    source: str = field(default="<spec>", compare=False)
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: no such spec file")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    return parse_spec(data, source=str(path))
+
+
+def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
+    """Validate a spec dict; every problem is a `SpecError` naming `source` and the key."""
+    from benchmarks.base import benchmark_options, list_benchmarks
+    from predictors import list_predictors
+
+    def fail(key: str, problem: str) -> SpecError:
+        return SpecError(f"{source}: {key}: {problem}")
+
+    unknown = sorted(set(data) - {"sweep", "benchmarks", "predictors"})
+    if unknown:
+        raise fail(unknown[0], "unknown section; expected sweep, benchmarks, predictors")
+    sweep = data.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise fail("sweep", "must be a table")
+    allowed = {"seeds", "test_size", "sampler", "train_sizes", "fidelities"}
+    for key in sweep:
+        if key not in allowed:
+            raise fail(f"sweep.{key}", f"unknown key; expected one of {', '.join(sorted(allowed))}")
+
+    def int_list(key: str, minimum: int) -> tuple[int, ...] | None:
+        if key not in sweep:
+            return None
+        value = sweep[key]
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+                        for v in value):
+            raise fail(f"sweep.{key}", f"must be a non-empty list of integers >= {minimum}")
+        return tuple(value)
+
+    seeds = int_list("seeds", 0) or (0, 1, 2, 3, 4)
+    test_size = sweep.get("test_size", 200)
+    if not isinstance(test_size, int) or isinstance(test_size, bool) or test_size < 3:
+        raise fail("sweep.test_size", f"must be an integer >= 3, got {test_size!r}")
+    sampler = sweep.get("sampler", "uniform")
+    if sampler not in SAMPLERS:
+        raise fail("sweep.sampler", f"must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+
+    benchmarks = []
+    raw_benchmarks = data.get("benchmarks")
+    if not isinstance(raw_benchmarks, list) or not raw_benchmarks:
+        raise fail("benchmarks", "at least one [[benchmarks]] entry is needed")
+    known_kinds = list_benchmarks()
+    for i, entry in enumerate(raw_benchmarks):
+        key = f"benchmarks[{i}]"
+        if not isinstance(entry, dict) or "kind" not in entry:
+            raise fail(key, "needs a 'kind' (one of " + ", ".join(known_kinds) + ")")
+        options = {k: v for k, v in entry.items() if k not in ("kind", "label")}
+        if entry["kind"] not in known_kinds:
+            raise fail(f"{key}.kind", f"unknown benchmark kind {entry['kind']!r}; expected one "
+                                      f"of {', '.join(known_kinds)}")
+        accepted = benchmark_options(entry["kind"])
+        for option in sorted(options):
+            if option not in accepted:
+                raise fail(f"{key}.{option}", f"unknown option for benchmark kind "
+                                              f"{entry['kind']!r}; it takes {', '.join(accepted)}")
+        label = entry.get("label") or f"{entry['kind']}-{_digest(options)}"
+        benchmarks.append(BenchmarkSpec(entry["kind"], tuple(sorted(options.items())), label))
+
+    predictors = []
+    raw_predictors = data.get("predictors")
+    if not isinstance(raw_predictors, list) or not raw_predictors:
+        raise fail("predictors", "at least one [[predictors]] entry is needed")
+    known = set(list_predictors())
+    labels = set()
+    for i, entry in enumerate(raw_predictors):
+        key = f"predictors[{i}]"
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise fail(key, "needs a 'name'")
+        extra = sorted(set(entry) - {"name", "params", "label"})
+        if extra:
+            raise fail(f"{key}.{extra[0]}", "unknown key; expected name, params, label")
+        if entry["name"] not in known:
+            raise fail(f"{key}.name", f"unknown predictor {entry['name']!r}")
+        params = entry.get("params", {})
+        if not isinstance(params, dict):
+            raise fail(f"{key}.params", "must be a table of hyperparameters")
+        spec = PredictorSpec(entry["name"], tuple(sorted(params.items())), "")
+        try:
+            spec.build()
+        except (TypeError, ValueError) as exc:
+            raise fail(f"{key}.params", str(exc)) from None
+        label = entry.get("label") or (
+            entry["name"] if not params else f"{entry['name']}-{_digest(params)}")
+        if label in labels:
+            raise fail(f"{key}.label", f"label {label!r} is used twice")
+        labels.add(label)
+        predictors.append(PredictorSpec(entry["name"], spec.params, label))
+
+    return SweepSpec(tuple(benchmarks), tuple(predictors), seeds, test_size, sampler,
+                     int_list("train_sizes", 1), int_list("fidelities", 1), source)
