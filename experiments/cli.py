@@ -7,6 +7,7 @@ import typer
 
 from experiments.cli_arch import arch_app, spaces
 from experiments.cli_bench import bench_app
+from experiments.cli_predictors import predictors
 from experiments.cli_results import plot, recommend, report
 from experiments.cli_sweep import run, sweep
 from experiments.cli_train import train_app
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("spaces", help="List the search spaces with their encodings and network presets.")(spaces)
+app.command("predictors", help="List the predictors with their family and needs.")(predictors)
 app.add_typer(arch_app, name="arch")
 app.add_typer(bench_app, name="bench")
 app.command("run", help="The main job: a sweep of every predictor family on the shipped default benchmark.")(run)
