@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+
 import typer
 from experiments.console import make_console
 from rich.table import Table
@@ -16,7 +16,7 @@ RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",
                               help="Results store (.db), table (.csv/.parquet) or a folder of them.")
 
 
-def load_results(path: Path) -> pd.DataFrame:
+def load_results(path: Path):
     from experiments.results_store import read_rows
 
     path = Path(path)
