@@ -1,22 +1,11 @@
 """Experiments: the evaluator, sweeps, NAS loops, plots and the `predbench` CLI.
 
 `from experiments import evaluate` is the public entry (DESIGN §3): the function, which shadows
-its module's name here. It is imported on first use, so that the CLI's quick commands do not pay
-for importing every predictor.
+its module's name here (import helpers from the module with `from experiments.evaluate import
+...`). It is imported eagerly: a lazy attribute would be overwritten by the submodule as soon as
+any other module imported `experiments.evaluate` first.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from experiments.evaluate import evaluate
 
 __all__ = ["evaluate"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "evaluate":
-        from experiments.evaluate import evaluate as function
-
-        # importing the submodule bound the module to this name; the function takes it back
-        globals()["evaluate"] = function
-        return function
-    raise AttributeError(f"module 'experiments' has no attribute {name!r}")

@@ -157,3 +157,15 @@ def test_errors_are_recorded_not_raised(table, toy_predictors):
 def test_learning_curve_predictor_on_final_only_table(table, toy_predictors):
     with pytest.raises(ValueError, match="only final accuracies"):
         evaluate(table, "_toy_last_epoch", test_size=50, seeds=[0])
+
+
+def test_public_evaluate_is_the_function_whatever_was_imported_first():
+    import importlib
+
+    import experiments
+    from experiments import sweep  # noqa: F401  (imports experiments.evaluate itself)
+
+    importlib.import_module("experiments.evaluate")
+    from experiments import evaluate as public
+
+    assert callable(public) and public.__name__ == "evaluate" and experiments.evaluate is public
