@@ -75,7 +75,7 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("Kendall tau (mean over seeds)")
     handles, labels = axes[0].get_legend_handles_labels()
-    axes[1].legend(handles, labels, loc="lower right", fontsize=8)
+    axes[1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     fig.suptitle(title or "Predictors: rank correlation vs. time budgets")
     out = _save(fig, path)
     plt.close(fig)
