@@ -170,6 +170,13 @@ class DefaultBenchmark(Benchmark):
         keep = self._all["seed"] == seed
         return dict(zip(map(str, self._all["arch"][keep]), self._all["val_acc"][keep, -1]))
 
+    @property
+    def data(self) -> ImageData:
+        """The embedded dataset's splits (weight-sharing predictors train on them)."""
+        if self._data is None:
+            self._data = load_dataset(self.dataset)
+        return self._data
+
     def batch(self, n: int, seed: int):
         if self._data is None:
             self._data = load_dataset(self.dataset)

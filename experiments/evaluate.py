@@ -127,6 +127,7 @@ def _evaluate_cell(benchmark: Any, template: Predictor, train: list[Any], test: 
         curves=CurveView(benchmark, train, fidelity),
         fidelity=fidelity,
         batch=benchmark.batch if getattr(benchmark, "has_batches", False) else None,
+        data=getattr(benchmark, "data", None) if getattr(benchmark, "has_batches", False) else None,
         num_classes=int(getattr(benchmark, "num_classes", 10)),
         device=device, seed=int(seed))
     fresh = type(template)(**template.get_params())

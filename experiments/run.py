@@ -30,7 +30,6 @@ def main_spec(benchmark_len: int, max_epochs: int, seeds: int = 3,
               zero_cost_preset: str | None = None) -> dict[str, Any]:
     """The sweep spec of the main job for a default benchmark of `benchmark_len` archs."""
     from predictors import list_predictors
-    from predictors.base import predictor_class
 
     test_size = int(min(200, max(20, benchmark_len // 3)))
     # capped at 300 so the main job stays within ~10 minutes on 2 cores
@@ -40,9 +39,10 @@ def main_spec(benchmark_len: int, max_epochs: int, seeds: int = 3,
     predictors = []
     for name, params in roster(list_predictors()):
         params = dict(params)
-        if predictor_class(name).family == "zero_cost" and zero_cost_preset and \
-                "preset" in _init_params(name):
-            params["preset"] = zero_cost_preset  # score the network the benchmark trained
+        if zero_cost_preset and "preset" in _init_params(name) and "preset" not in params:
+            # zero-cost proxies score, and supernets share weights of, the network the
+            # benchmark trained
+            params["preset"] = zero_cost_preset
         predictors.append({"name": name, "label": name, "params": params})
     return {"sweep": {"seeds": list(range(seeds)), "test_size": test_size,
                       "train_sizes": sizes or [max(2, benchmark_len - test_size)],

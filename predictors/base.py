@@ -40,7 +40,10 @@ class Context:
 
     `curves` holds the train archs' full curves and the query archs' curves only up to
     `fidelity` epochs (the `CurveView` enforces it). `batch(n, seed)` returns a data minibatch
-    `(inputs, labels)` for predictors that look at the network (zero-cost proxies).
+    `(inputs, labels)` for predictors that look at the network (zero-cost proxies). `data` is
+    the benchmark's dataset splits (`benchmarks.datasets.ImageData`: train / val / test tensors)
+    for predictors that train networks of their own (weight-sharing supernets); None when the
+    benchmark has no images (tabular files).
     """
 
     space: Any  # search_spaces.SearchSpace (kept loose to avoid an import cycle for users' spaces)
@@ -50,6 +53,7 @@ class Context:
     num_classes: int = 10
     device: Any = "cpu"
     seed: int = 0
+    data: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def require(self, what: str, predictor: str) -> Any:
