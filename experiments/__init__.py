@@ -1,11 +1,12 @@
 """Experiments: the evaluator, sweeps, NAS loops, plots and the `predbench` CLI.
 
-`from experiments import evaluate` is the public entry (DESIGN §3): the function, which shadows
-its module's name here (import helpers from the module with `from experiments.evaluate import
-...`). It is imported eagerly: a lazy attribute would be overwritten by the submodule as soon as
+`from experiments import evaluate, run_search` are the public entries (DESIGN §3). `evaluate` is
+the function, which shadows its module's name here (import helpers from the module with `from
+experiments.evaluate import ...`). Both are imported eagerly: a lazy attribute would be overwritten by the submodule as soon as
 any other module imported `experiments.evaluate` first.
 """
 
 from experiments.evaluate import evaluate
+from experiments.search import run_search
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "run_search"]

@@ -1,0 +1,222 @@
+"""`predbench search`: NAS loops (rs, re, ls, npenas, bananas) with any predictor, over seeds.
+
+    predbench search --space nb201 --benchmark default --algo npenas,bananas,re,ls,rs \\
+        --predictor xgb --budget 150 --seeds 0-19 --out results/search
+
+`--benchmark` is `KIND` or `KIND:key=value,key=value` with any `load_benchmark` kind and its
+options, e.g. `default`, `table:path=nb201.csv,space=nb201`,
+`live:dataset=shapes10,preset=small,db=results/live.db`. Writes one CSV per finished (algo,
+predictor, seed) under `<out>/trajectories/` (skipped when the command is run again with the same
+settings), all rows in `<out>/trajectories.csv`, and the figure `<out>/search.png/.svg`.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from experiments.cli_sweep import console, progress_bar
+from experiments.errors import one_line_errors
+
+
+def parse_benchmark_spec(spec: str, space: str | None) -> tuple[str, dict[str, Any]]:
+    """`KIND[:key=value,...]` -> (kind, options); `space` fills a `space` option left unset."""
+    from benchmarks.base import benchmark_options
+
+    kind, _, rest = spec.strip().partition(":")
+    if not kind:
+        raise ValueError(f"--benchmark expects KIND or KIND:key=value,..., got {spec!r}")
+    options: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--benchmark option {item!r} is not key=value (in {spec!r})")
+        options[key] = _literal(value)
+    accepted = benchmark_options(kind)  # unknown kind: ValueError naming the known ones
+    if space is not None and "space" in accepted and "space" not in options:
+        options["space"] = space
+    return kind, options
+
+
+def _literal(text: str) -> Any:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    return value if isinstance(value, (int, float, bool)) else text
+
+
+def parse_seeds(text: str) -> list[int]:
+    """`0-19` (inclusive), `0,3,7` or `5` -> seeds."""
+    seeds: list[int] = []
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            if "-" in part[1:]:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                seeds.extend(range(a, b + 1))
+            else:
+                seeds.append(int(part))
+    except ValueError:
+        raise ValueError(f"--seeds expects A-B, a comma list or one integer >= 0, got {text!r}") \
+            from None
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"--seeds expects A-B, a comma list or one integer >= 0, got {text!r}")
+    return list(dict.fromkeys(seeds))
+
+
+def parse_pairs(items: list[str], flag: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{flag} expects KEY=VALUE, got {item!r}")
+        out[key] = _literal(value)
+    return out
+
+
+def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
+              predictor_params: dict[str, Any], benchmark: Any) -> list[tuple[str, Optional[str],
+                                                                              dict[str, Any]]]:
+    """(algo, predictor or None, loop params) per run; every usage problem is a ValueError
+    raised before anything runs."""
+    from experiments.search.run import ALGORITHMS, GUIDED_DEFAULTS, algorithm_params, check_algo
+    from experiments.search.surrogate import build_predictor, uncertainty_mode
+
+    for algo in algos:
+        check_algo(algo)
+    taken = {k for a in algos for k in algorithm_params(a)}
+    unused = sorted(set(params) - taken)
+    if unused:
+        raise ValueError(f"--param {unused[0]} is not a parameter of {', '.join(algos)}")
+    runs = []
+    for algo in algos:
+        own = {k: v for k, v in params.items() if k in algorithm_params(algo)}
+        if algo not in GUIDED_DEFAULTS:
+            runs.append((algo, None, own))
+            continue
+        for name in predictors:
+            template = build_predictor(name, predictor_params, benchmark)
+            if algo == "bananas":
+                signature = inspect.signature(ALGORITHMS["bananas"]).parameters
+                uncertainty_mode(template, True,
+                                 own.get("uncertainty", signature["uncertainty"].default),
+                                 own.get("ensemble_size", signature["ensemble_size"].default))
+            runs.append((algo, name, own))
+    return runs
+
+
+@one_line_errors
+def search(
+    space: str = typer.Option("nb201", "--space", help="Search space (fills the benchmark's "
+                                                       "space option)."),
+    benchmark: str = typer.Option("default", "--benchmark", "-b",
+                                  help="KIND or KIND:key=value,... (any load_benchmark kind)."),
+    algo: str = typer.Option("npenas,bananas,re,ls,rs", "--algo", "-a",
+                             help="Comma list of rs, re, ls, npenas, bananas."),
+    predictor: str = typer.Option("xgb", "--predictor", "-p",
+                                  help="Comma list of predictors for npenas/bananas."),
+    budget: Optional[int] = typer.Option(150, "--budget", help="Queries per run."),
+    budget_seconds: Optional[float] = typer.Option(
+        None, "--budget-seconds", help="Benchmark-recorded training seconds per run."),
+    seeds: str = typer.Option("0-4", "--seeds", help="A-B, a comma list, or one seed."),
+    out: Path = typer.Option(Path("results/search"), "--out", "-o", help="Results folder."),
+    param: list[str] = typer.Option([], "--param", help="Loop hyperparameter KEY=VALUE "
+                                                        "(repeatable), e.g. acquisition=ucb."),
+    predictor_param: list[str] = typer.Option([], "--predictor-param",
+                                              help="Predictor hyperparameter KEY=VALUE."),
+    plot: bool = typer.Option(True, "--plot/--no-plot", help="Write search.png/.svg."),
+) -> None:
+    """Run (or resume) NAS loops; finished (algo, predictor, seed) runs are skipped."""
+    import torch
+
+    from benchmarks import load_benchmark
+    from experiments.search import run_search
+    from experiments.search.plot import plot_trajectories, run_label
+    from experiments.search.state import trains_on_miss
+    from experiments.search.store import TrajectoryStore, config_digest
+
+    algos = [a.strip() for a in algo.split(",") if a.strip()]
+    names = [p.strip() for p in predictor.split(",") if p.strip()]
+    if not algos:
+        raise ValueError("--algo names no algorithm")
+    seed_list = parse_seeds(seeds)
+    if budget is not None and budget < 1:
+        raise ValueError(f"--budget must be >= 1, got {budget}")
+    if budget_seconds is not None and budget_seconds <= 0:
+        raise ValueError(f"--budget-seconds must be > 0, got {budget_seconds}")
+    params = parse_pairs(param, "--param")
+    predictor_params = parse_pairs(predictor_param, "--predictor-param")
+    kind, options = parse_benchmark_spec(benchmark, space)
+    if any(a in ("npenas", "bananas") for a in algos) and not names:
+        raise ValueError("--predictor names no predictor for npenas/bananas")
+    bench = load_benchmark(kind, **options)
+    if bench.space.name != space:
+        raise ValueError(f"--space {space} but the benchmark holds {bench.space.name} archs")
+    runs = plan_runs(algos, names, params, predictor_params, bench)
+    torch.set_num_threads(1)  # the loops' predictors are small; keep the machine's other cores
+
+    store = TrajectoryStore(out)
+    frames = []
+    total = len(runs) * len(seed_list) * budget if budget is not None else None
+    with progress_bar() as bar:
+        task = bar.add_task("search", total=total)
+        for run_algo, run_predictor, own in runs:
+            label = run_predictor or "none"
+            digest = config_digest({
+                "benchmark": bench.describe(), "kind": kind, "options": options,
+                "budget": budget, "budget_seconds": budget_seconds, "params": own,
+                "predictor_params": predictor_params if run_predictor else {}})
+            for seed in seed_list:
+                bar.update(task, description=f"{run_label(run_algo, label)} seed {seed}")
+                done = store.load(run_algo, label, seed, digest)
+                if done is None:
+                    done = run_search(run_algo, bench, budget, seed, run_predictor,
+                                      budget_seconds=budget_seconds,
+                                      predictor_params=predictor_params if run_predictor
+                                      else None,
+                                      on_step=lambda row: bar.advance(task), **own)
+                    store.save(done, digest)
+                    if budget is not None:  # stopped early (pool exhausted): keep the bar right
+                        bar.advance(task, budget - len(done))
+                else:
+                    bar.advance(task, budget if budget is not None else len(done))
+                frames.append(done.assign(config=digest))
+    frame = pd.concat(frames, ignore_index=True)
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "trajectories.csv", index=False)
+    best = None if trains_on_miss(bench) else float(max(bench.final_val_acc()))
+    console.print(summary(frame, best))
+    console.print(f"trajectories: {out / 'trajectories.csv'}")
+    if plot:
+        paths = plot_trajectories(frame, out / "search", best,
+                                  title=f"{bench.describe()}: mean ± SE over "
+                                        f"{len(seed_list)} seed(s)")
+        console.print(f"plot: {', '.join(str(p) for p in paths)}")
+
+
+def summary(frame: pd.DataFrame, best: float | None) -> Table:
+    """Per (algo, predictor): seeds, final incumbent (and regret), seconds per query."""
+    table = Table(title="search: final incumbent per run, mean over seeds")
+    columns = ["algo", "predictor", "seeds", "queries", "incumbent"]
+    columns += ["regret"] if best is not None else []
+    columns += ["train_s_total", "compute_s_per_query"]
+    for c in columns:
+        table.add_column(c, justify="left" if c in ("algo", "predictor") else "right")
+    for (a, p), group in frame.groupby(["algo", "predictor"], sort=False):
+        last = group.sort_values("step").groupby("seed").tail(1)
+        cells = [a, p, str(len(last)), f"{group.groupby('seed').size().mean():.0f}",
+                 f"{last['incumbent'].mean():.2f}"]
+        if best is not None:
+            cells.append(f"{(best - last['incumbent']).mean():.3f}")
+        cells += [f"{last['cum_train_seconds'].mean():.1f}",
+                  f"{(group['compute_seconds'].sum() / len(group)):.4f}"]
+        table.add_row(*cells)
+    return table

@@ -1,0 +1,184 @@
+"""`Surrogate`: any registered predictor, driven by a NAS loop.
+
+- Model-based predictors (`needs.train_set`) are refit each round on the evaluated archs and
+  their accuracies.
+- Zero-cost predictors (`needs.network`, no train set) need no fit; each arch's score is
+  computed once and cached for the whole run (the predictor draws one minibatch per call from
+  the same seed, so cached and fresh scores are comparable).
+- Predictors that read curves (learning-curve, hybrid, OMNI ensembles) get a `CurveView` with
+  the evaluated archs in full and candidates up to `fidelity` epochs (0 unless asked for); the
+  recorded seconds of those partial curves are charged to the search (`charge_partial`).
+
+Uncertainty for Bayesian optimisation: a predictor that gives a predictive std
+(`query(archs, ctx, return_std=True)`, `supports_std`) is used as is ("native"); any other is
+wrapped in an ensemble of `ensemble_size` copies with seeds seed, seed+1, ... (BANANAS' recipe,
+White et al. 2021), mean and std across members. Copies of a deterministic learner (e.g.
+XGBoost with no subsampling ignores its seed) would agree exactly, so by default each member
+also fits a bootstrap resample of the train set (bagging, Breiman 1996) — the usual way to get
+spread from such models.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from predictors import Context, CurveView, Predictor, get_predictor
+
+UNCERTAINTY = ("auto", "native", "ensemble")
+
+
+def build_predictor(predictor: str | Predictor, params: dict[str, Any] | None,
+                    benchmark: Any) -> Predictor:
+    """A fresh predictor: by name (with `params`) or a copy of an instance. A `preset` param
+    the user left unset follows the benchmark's network preset."""
+    params = dict(params or {})
+    if isinstance(predictor, Predictor):
+        base = {**predictor.get_params(), **params}
+        cls = type(predictor)
+    else:
+        if not isinstance(predictor, str):
+            raise ValueError(f"predictor must be a name or a Predictor, got {predictor!r}")
+        probe = get_predictor(predictor, **params)  # unknown names/params: ValueError here
+        cls, base = type(probe), params
+    accepted = inspect.signature(cls.__init__).parameters
+    if "preset" in accepted and "preset" not in params and getattr(benchmark, "preset", None):
+        base["preset"] = benchmark.preset
+    return cls(**base)
+
+
+def native_std(predictor: Predictor) -> bool:
+    """Whether `query(..., return_std=True)` gives a predictive std."""
+    flag = getattr(predictor, "supports_std", None)
+    if flag is not None:
+        return bool(flag)
+    return "return_std" in inspect.signature(predictor.query).parameters
+
+
+def uncertainty_mode(template: Predictor, need_std: bool, uncertainty: str = "auto",
+                     ensemble_size: int = 3) -> str:
+    """How the predictive std is obtained: "mean" (no std needed), "native" or "ensemble";
+    ValueError when `template` can give none under these settings."""
+    if uncertainty not in UNCERTAINTY:
+        raise ValueError(f"unknown uncertainty {uncertainty!r}; expected one of: "
+                         f"{', '.join(UNCERTAINTY)}")
+    if not need_std:
+        return "mean"
+    if uncertainty in ("auto", "native") and native_std(template):
+        return "native"
+    name = template.name
+    if uncertainty == "native":
+        raise ValueError(f"predictor {name!r} gives no predictive std; use "
+                         f"uncertainty='ensemble' (or 'auto')")
+    if int(ensemble_size) < 2:
+        raise ValueError(f"predictor {name!r} gives no predictive std and ensemble_size="
+                         f"{ensemble_size} < 2 gives no spread either")
+    if "seed" not in inspect.signature(type(template).__init__).parameters:
+        raise ValueError(f"predictor {name!r} gives no predictive std and takes no seed, so "
+                         f"an ensemble of copies would have no spread")
+    return "ensemble"
+
+
+def _with_seed(predictor: Predictor, seed: int) -> Predictor:
+    params = predictor.get_params()
+    params["seed"] = int(seed)
+    return type(predictor)(**params)
+
+
+class Surrogate:
+    def __init__(self, predictor: str | Predictor, predictor_params: dict[str, Any] | None,
+                 state: Any, seed: int, *, need_std: bool = False, uncertainty: str = "auto",
+                 ensemble_size: int = 3, bootstrap: bool = True, fidelity: int = 0) -> None:
+        if fidelity < 0:
+            raise ValueError(f"fidelity must be >= 0, got {fidelity}")
+        self.state = state
+        self.benchmark = state.benchmark
+        self.seed = int(seed)
+        self.fidelity = int(fidelity)
+        template = build_predictor(predictor, predictor_params, self.benchmark)
+        self.name = template.name
+        needs = template.needs
+        if needs.query_epochs and self.fidelity < 1:
+            raise ValueError(f"predictor {self.name!r} reads partial learning curves of the "
+                             f"candidates: give fidelity >= 1")
+        if self.fidelity > int(self.benchmark.max_epochs):
+            raise ValueError(f"fidelity {self.fidelity} exceeds the benchmark's "
+                             f"{self.benchmark.max_epochs} epochs")
+        self.learns = bool(needs.train_set)
+        # zero-cost scores depend only on the arch (and the seed): compute each once
+        self.cached = bool(needs.network) and not needs.train_set
+        self.mode = uncertainty_mode(template, need_std, uncertainty, ensemble_size)
+        accepted = inspect.signature(type(template).__init__).parameters
+        if self.mode == "ensemble":
+            base = template.get_params().get("seed")
+            base = self.seed if base is None else int(base)
+            self.members = [_with_seed(template, base + i) for i in range(int(ensemble_size))]
+        else:
+            if "seed" in accepted and template.get_params().get("seed") is None:
+                template = _with_seed(template, self.seed)
+            self.members = [template]
+        self.bootstrap = bool(bootstrap) and self.mode == "ensemble"
+        self.caches: list[dict[Any, float]] = [{} for _ in self.members]
+        self.rng = np.random.default_rng([self.seed, 104729])  # bootstrap draws only
+
+    def context(self) -> Context:
+        bench = self.benchmark
+        batches = bool(getattr(bench, "has_batches", False))
+        return Context(
+            space=bench.space, curves=CurveView(bench, self.state.history, self.fidelity),
+            fidelity=self.fidelity, batch=bench.batch if batches else None,
+            data=getattr(bench, "data", None) if batches else None,
+            num_classes=int(getattr(bench, "num_classes", 10)), seed=self.seed)
+
+    def fit(self) -> None:
+        """Refit every member on the evaluated archs with a finite accuracy."""
+        if self.cached:
+            return  # zero-cost: nothing to learn (Predictor.fit is a no-op for others too)
+        archs = [a for a in self.state.history if np.isfinite(self.state.accuracy[a])]
+        y = np.array([self.state.accuracy[a] for a in archs], dtype=float)
+        ctx = self.context()
+        for member in self.members:
+            if self.bootstrap:
+                idx = self.rng.integers(len(archs), size=len(archs))
+                if len(set(idx.tolist())) < 2:  # a degenerate resample: use everything
+                    idx = np.arange(len(archs))
+                member.fit([archs[i] for i in idx], y[idx], ctx)
+            else:
+                member.fit(archs, y, ctx)
+
+    def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(mean, std or None) over `archs`; higher = predicted better."""
+        archs = list(archs)
+        if self.fidelity > 0:
+            for arch in archs:
+                self.state.charge_partial(arch, self.fidelity)
+        ctx = self.context()
+        if self.mode == "native":
+            mean, std = self.members[0].query(archs, ctx, return_std=True)
+            return _vector(mean, len(archs)), _vector(std, len(archs))
+        outputs = np.stack([self._query(i, m, archs, ctx) for i, m in enumerate(self.members)])
+        if self.mode == "ensemble":
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+                return np.nanmean(outputs, 0), np.nanstd(outputs, 0)
+        return outputs[0], None
+
+    def _query(self, index: int, member: Predictor, archs: list[Any], ctx: Context) -> np.ndarray:
+        if not self.cached:
+            return _vector(member.query(archs, ctx), len(archs))
+        cache = self.caches[index]
+        missing = [a for a in dict.fromkeys(archs) if a not in cache]
+        if missing:
+            cache.update(zip(missing, _vector(member.query(missing, ctx), len(missing))))
+        return np.array([cache[a] for a in archs], dtype=float)
+
+
+def _vector(values: Any, n: int) -> np.ndarray:
+    out = np.asarray(values, dtype=float).reshape(-1)
+    if out.shape[0] != n:
+        raise ValueError(f"the predictor returned {out.shape[0]} values for {n} archs")
+    # non-finite scores (e.g. a proxy that failed on one arch) become NaN; loops rank NaN last
+    return np.where(np.isfinite(out), out, np.nan)

@@ -1,0 +1,282 @@
+"""Weight-sharing predictors (`oneshot`, `rsws`): fit/query on NB201 and DARTS, determinism,
+path equivalence with the spaces' own networks, BatchNorm re-estimation, save/load, bad input,
+and a run through the evaluator. Tiny data (a few hundred 8x8 images), 1 epoch."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks.datasets import ImageData
+from benchmarks.default import DefaultBenchmark
+from experiments import evaluate
+from predictors import Context, get_predictor, list_predictors
+from predictors.weight_sharing import WeightSharingPredictor, load_supernet
+from predictors.weight_sharing._supernet import (
+    arch_path, bn_buffers, build_supernet, dropout_path, path_state_dict, recalibrate_bn,
+    supernet_config)
+from search_spaces import get_search_space
+
+NB201 = get_search_space("nb201")
+DARTS = get_search_space("darts")
+NB201_ARCHS = [NB201.parse(t) for t in (
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|",
+    "|skip_connect~0|+|none~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|",
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")]
+#: small and fast: the training loop, BN re-estimation and scoring all run, on 1 epoch
+FAST = dict(epochs=1, batch_size=32, bn_batches=1, bn_batch_size=32, val_samples=64)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # 2 shared cores: more torch threads only slow everyone down
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _data(n_train: int = 128, n_val: int = 64, seed: int = 0) -> ImageData:
+    """Random 8x8 images whose class shifts the mean of one channel: learnable, tiny."""
+    g = torch.Generator().manual_seed(seed)
+
+    def split(n):
+        y = torch.randint(0, 10, (n,), generator=g)
+        x = torch.randn(n, 3, 8, 8, generator=g)
+        x[:, 0] += (y.float() - 4.5)[:, None, None] / 3
+        return x, y
+
+    (xt, yt), (xv, yv), (xs, ys) = split(n_train), split(n_val), split(n_val)
+    return ImageData("toy", 10, xt, yt, xv, yv, xs, ys)
+
+
+def _ctx(space=NB201, seed: int = 0, data=None) -> Context:
+    return Context(space=space, data=_data() if data is None else data, num_classes=10,
+                   seed=seed)
+
+
+def _darts_archs(n: int = 3):
+    rng = np.random.default_rng(1)
+    return [DARTS.sample(rng) for _ in range(n)]
+
+
+# -- fit and query ---------------------------------------------------------------------------
+def test_registered_in_family():
+    assert {"oneshot", "rsws"} <= set(list_predictors("weight_sharing"))
+    assert get_predictor("oneshot").needs.network and not get_predictor("rsws").needs.train_set
+
+
+@pytest.mark.parametrize("name", ["oneshot", "rsws"])
+@pytest.mark.parametrize("space", ["nb201", "darts"])
+def test_fit_query_finite_percent_and_deterministic(name, space):
+    sp = get_search_space(space)
+    archs = NB201_ARCHS if space == "nb201" else _darts_archs()
+    data = _data(128 if space == "nb201" else 32)  # DARTS one-shot steps are the slow ones
+    first = get_predictor(name, **FAST).fit([], np.array([]), _ctx(sp, data=data))
+    scores = first.query(archs, _ctx(sp, data=data))
+    assert scores.shape == (len(archs),)
+    assert np.all(np.isfinite(scores)) and np.all((scores >= 0) & (scores <= 100))
+    again = get_predictor(name, **FAST).fit([], np.array([]), _ctx(sp, data=data))
+    np.testing.assert_array_equal(again.query(archs, _ctx(sp, data=data)), scores)
+    assert first.fit_info_["steps"] == data.x_train.shape[0] // 32
+    assert first.fit_info_["train_compute_seconds"] > 0
+
+
+@pytest.mark.parametrize("space", ["nb201", "darts"])
+def test_oneshot_with_path_dropout(space):
+    sp = get_search_space(space)
+    rng = np.random.default_rng(0)
+    full = dropout_path(sp, rng, 0.0)
+    edges = full if space == "nb201" else full[0].active + full[1].active
+    assert all(len(e) == (4 if space == "nb201" else 7) for e in edges)  # nothing dropped
+    sparse = [dropout_path(sp, rng, 0.9) for _ in range(20)]
+    sizes = [len(e) for p in sparse for e in (p if space == "nb201" else p[0].active + p[1].active)]
+    assert min(sizes) >= 1 and np.mean(sizes) < 2  # every edge keeps an op, most keep one
+    archs = NB201_ARCHS if space == "nb201" else _darts_archs(2)
+    data = _data(64 if space == "nb201" else 32)
+    runs = [get_predictor("oneshot", drop_prob=0.5, **FAST).fit([], None, _ctx(sp, data=data))
+            .query(archs, _ctx(sp, data=data)) for _ in range(2)]
+    assert np.all(np.isfinite(runs[0])) and np.array_equal(runs[0], runs[1])
+
+
+def test_seed_changes_the_supernet_and_query_order_does_not_matter():
+    data = _data()
+    a = get_predictor("rsws", **FAST).fit([], None, _ctx(data=data, seed=0))
+    b = get_predictor("rsws", **FAST).fit([], None, _ctx(data=data, seed=1))
+    wa, wb = a.supernet_.state_dict(), b.supernet_.state_dict()
+    assert any(not torch.equal(wa[k], wb[k]) for k in wa)
+    forward = a.query(NB201_ARCHS, _ctx(data=data))
+    backward = a.query(NB201_ARCHS[::-1], _ctx(data=data))
+    np.testing.assert_array_equal(forward, backward[::-1])
+
+
+def test_unreachable_cell_scores_chance_level_or_below():
+    # the all-`none` cell outputs zeros: the classifier sees only its bias, one class for all
+    data = _data()
+    p = get_predictor("oneshot", **FAST).fit([], None, _ctx(data=data))
+    dead = p.query(NB201_ARCHS[2:], _ctx(data=data))[0]
+    counts = np.bincount(data.y_val.numpy(), minlength=10)
+    assert dead in set(100.0 * counts / counts.sum())
+
+
+# -- the supernet is the space's own network on a path ------------------------------------------
+def _randomise_bn(net: torch.nn.Module) -> None:
+    """Non-trivial running statistics and affine parameters, so the comparison is not vacuous."""
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.normal_(0, 0.5, generator=g)
+                m.running_var.uniform_(0.5, 2.0, generator=g)
+                if m.affine:
+                    m.weight.uniform_(0.5, 1.5, generator=g)
+                    m.bias.normal_(0, 0.2, generator=g)
+
+
+@pytest.mark.parametrize("space,preset", [("nb201", "small"), ("darts", "tiny")])
+def test_path_computes_exactly_the_space_network(space, preset):
+    sp = get_search_space(space)
+    archs = NB201_ARCHS if space == "nb201" else _darts_archs(2)
+    torch.manual_seed(0)
+    supernet = build_supernet(supernet_config(sp, preset, 10, 3))
+    _randomise_bn(supernet)
+    supernet.eval()
+    x = torch.randn(6, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    outputs = []
+    for arch in archs:
+        path = arch_path(sp, arch)
+        torch.manual_seed(99)  # different init: every weight must come from the supernet
+        network = sp.build_network(arch, num_classes=10, preset=preset).eval()
+        network.load_state_dict(path_state_dict(supernet, path), strict=True)
+        with torch.no_grad():
+            expected, got = network(x), supernet(x, path)
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+        outputs.append(got)
+    assert not torch.allclose(outputs[0], outputs[1])  # paths really differ
+
+
+# -- BatchNorm re-estimation ---------------------------------------------------------------------
+def _edge_op(name: str):
+    m = re.match(r"^cells\.\d+\.edges\.(\d+)\.ops\.(\d+)\.", name)
+    return None if m is None else (int(m.group(1)), int(m.group(2)))
+
+
+def test_bn_reestimation_changes_only_the_path_statistics_and_no_weights():
+    torch.manual_seed(0)
+    net = build_supernet(supernet_config(NB201, "small", 10, 3))
+    arch = NB201_ARCHS[0]
+    path = arch_path(NB201, arch)
+    params = {k: v.clone() for k, v in net.named_parameters()}
+    before = bn_buffers(net)
+    batches = [torch.randn(16, 3, 8, 8, generator=torch.Generator().manual_seed(i)) + 1.0
+               for i in range(2)]
+    used = recalibrate_bn(net, path, batches)
+    after = bn_buffers(net)
+    changed_on_path = unchanged_off_path = 0
+    for name, value in before.items():
+        if not name.endswith("running_mean"):
+            continue
+        edge_op = _edge_op(name)
+        if edge_op is not None and path[edge_op[0]] != edge_op[1]:
+            assert torch.equal(after[name], value), name  # not on the path: untouched
+            unchanged_off_path += 1
+        else:
+            assert not torch.equal(after[name], value), name  # on the path: re-estimated
+            changed_on_path += 1
+    assert changed_on_path == used and unchanged_off_path > 0
+    for k, v in net.named_parameters():
+        assert torch.equal(v, params[k]), k
+    assert not net.training
+
+
+def test_query_restores_the_trained_statistics_and_bn_changes_scores():
+    data = _data()
+    p = get_predictor("oneshot", **FAST).fit([], None, _ctx(data=data))
+    state = {k: v.clone() for k, v in p.supernet_.state_dict().items()}
+    with_bn = p.query(NB201_ARCHS, _ctx(data=data))
+    after = p.supernet_.state_dict()
+    assert all(torch.equal(state[k], after[k]) for k in state)
+    p.bn_batches = 0
+    without = p.query(NB201_ARCHS, _ctx(data=data))
+    assert np.all(np.isfinite(without)) and not np.array_equal(with_bn, without)
+
+
+# -- save / load --------------------------------------------------------------------------------
+def test_save_load_round_trip_and_checkpoint(tmp_path):
+    data = _data()
+    p = get_predictor("rsws", **FAST).fit([], None, _ctx(data=data))
+    scores = p.query(NB201_ARCHS, _ctx(data=data))
+    file = p.save(tmp_path / "rsws.pt")
+    for loaded in (WeightSharingPredictor.load(file), load_supernet(file)):
+        assert loaded.name == "rsws" and loaded.get_params() == p.get_params()
+        np.testing.assert_array_equal(loaded.query(NB201_ARCHS, _ctx(data=data)), scores)
+
+    with pytest.raises(ValueError, match="not OneShot"):
+        get_predictor("oneshot").load(file)
+
+    ckpt = tmp_path / "shared.pt"
+    trained = get_predictor("oneshot", checkpoint=str(ckpt), **FAST).fit([], None, _ctx(data=data))
+    assert ckpt.exists() and trained.fit_info_["loaded_from"] is None
+    reused = get_predictor("oneshot", checkpoint=str(ckpt), **FAST).fit([], None,
+                                                                         _ctx(data=data, seed=5))
+    assert reused.fit_info_["loaded_from"] == str(ckpt)
+    np.testing.assert_array_equal(reused.query(NB201_ARCHS, _ctx(data=data)),
+                                  trained.query(NB201_ARCHS, _ctx(data=data)))
+    with pytest.raises(ValueError, match="epochs"):
+        get_predictor("oneshot", checkpoint=str(ckpt), **{**FAST, "epochs": 2}).fit(
+            [], None, _ctx(data=data))
+    with pytest.raises(ValueError, match="'oneshot' supernet"):
+        get_predictor("rsws", checkpoint=str(ckpt), **FAST).fit([], None, _ctx(data=data))
+    with pytest.raises(ValueError, match="not a saved supernet"):
+        (tmp_path / "junk.pt").write_text("junk")
+        load_supernet(tmp_path / "junk.pt")
+
+
+# -- bad input ----------------------------------------------------------------------------------
+def _one_line_error(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"epochs": 0}, "epochs"), ({"data_fraction": 1.5}, "data_fraction"),
+    ({"bn_batches": -1}, "bn_batches"), ({"val_samples": 0}, "val_samples"),
+    ({"batch_size": 1}, "batch_size"), ({"lr": 0.0}, "lr"), ({"epochs": 1.5}, "epochs"),
+    ({"drop_prob": 1.0}, "drop_prob"),
+])
+def test_bad_params_are_one_line_errors(params, match):
+    _one_line_error(lambda: get_predictor("oneshot", **params), match)
+
+
+def test_bad_context_is_a_one_line_error():
+    p = get_predictor("rsws", **FAST)
+    _one_line_error(lambda: p.fit([], None, Context(space=get_search_space("nb101"),
+                                                    data=_data())), "'nb101'")
+    _one_line_error(lambda: p.fit([], None, Context(space=NB201)), "no images")
+    _one_line_error(lambda: p.query(NB201_ARCHS, _ctx()), "call fit")
+    _one_line_error(lambda: get_predictor("rsws", preset="huge", **FAST).fit([], None, _ctx()),
+                    "huge")
+
+
+# -- through the evaluator ------------------------------------------------------------------------
+class _SmallDefault(DefaultBenchmark):
+    """The shipped default benchmark's archs and curves, with a few hundred of its images."""
+
+    @property
+    def data(self) -> ImageData:
+        full = super().data
+        return ImageData(full.name, full.num_classes, full.x_train[:192], full.y_train[:192],
+                         full.x_val[:100], full.y_val[:100], full.x_test[:10], full.y_test[:10])
+
+
+def test_evaluate_runs_a_weight_sharing_predictor():
+    rows = evaluate(_SmallDefault(), get_predictor("rsws", **FAST), test_size=12, seeds=[0])
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["error"] is None, row["error"]
+    assert row["train_size"] == 0 and row["fidelity"] == 0 and row["n_test"] == 12
+    assert np.isfinite(row["kendalltau"]) and row["init_compute_seconds"] > 0
