@@ -17,7 +17,9 @@ ROSTER: tuple[tuple[str, dict[str, Any]], ...] = (
     # zero-cost (computed on the benchmark's own data and network preset)
     ("synflow", {}), ("jacov", {}), ("nwot", {}), ("snip", {}), ("params", {}), ("flops", {}),
     # weight-sharing and ensembles
-    ("oneshot", {}), ("rsws", {}), ("zc_ensemble", {}), ("omni_ngb", {}), ("omni", {}),
+    # (OMNI without HPO and with one proxy: each cell scores its train and test archs afresh)
+    ("oneshot", {}), ("rsws", {}), ("zc_ensemble", {}),
+    ("omni_ngb", {"hpo_trials": 0, "n_estimators": 128}), ("omni", {"proxies": ("jacov",)}),
 )
 
 
