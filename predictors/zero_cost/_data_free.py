@@ -115,8 +115,10 @@ def _feature_module(network: nn.Module) -> nn.Module | None:
 
 
 def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int, seed: int,
-              mixup_gamma: float = 1e-2) -> float:
-    """Zen-score of `network` under a fresh N(0,1) init (seeded); alters `network`."""
+              mixup_gamma: float = 1e-2, channels_last: bool = True) -> float:
+    """Zen-score of `network` under a fresh N(0,1) init (seeded); alters `network`.
+    `channels_last` runs the two forward passes in NHWC layout (same values up to rounding;
+    about 1.4x faster on CPU)."""
     network.float()
     device = next(network.parameters()).device
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -125,23 +127,45 @@ def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int,
     x = torch.randn((batch_size, *input_shape), generator=gen).to(device)
     eps = torch.randn((batch_size, *input_shape), generator=gen).to(device)
 
-    log_sigma: list[torch.Tensor] = []
+    # σ² of each BN's mini-batch: with momentum 1 a train-mode forward leaves exactly the
+    # unbiased batch variance in running_var (PyTorch's own reduction, no extra pass over the
+    # activations); a pre-hook only notes the per-channel count n (for the biased σ²) and, if
+    # a BN runs twice, keeps the previous call's value. BNs without running stats get their
+    # σ² computed in the hook instead.
+    bns = [m for m in network.modules() if isinstance(m, nn.BatchNorm2d)]
+    tracked = [m for m in bns if m.running_var is not None]
+    momenta = [m.momentum for m in tracked]
+    variances: list[torch.Tensor] = []
+    pending: dict[int, tuple[nn.Module, int]] = {}
     record = {"on": True}
 
+    def biased(module: nn.Module, n: int) -> torch.Tensor:
+        return module.running_var.mean() * ((n - 1) / n)
+
     def bn_hook(module: nn.Module, inputs: tuple) -> None:
-        if record["on"]:
-            v = inputs[0].detach().var(dim=(0, 2, 3), unbiased=False).mean()
-            if v > 0:  # a BN fed only zeros (an op on a dead NB201 edge) scales no signal
-                log_sigma.append(0.5 * torch.log(v))
+        if not record["on"]:
+            return
+        x_in = inputs[0]
+        if module.running_var is None:
+            variances.append(x_in.detach().var(dim=(0, 2, 3), unbiased=False).mean())
+            return
+        if id(module) in pending:
+            variances.append(biased(*pending[id(module)]))
+        pending[id(module)] = (module, x_in.numel() // x_in.shape[1])
 
     features: list[torch.Tensor] = []
-    hooks = [m.register_forward_pre_hook(bn_hook) for m in network.modules()
-             if isinstance(m, nn.BatchNorm2d)]
+    hooks = [m.register_forward_pre_hook(bn_hook) for m in bns]
+    for m in tracked:
+        m.momentum = 1.0
     pre_gap = getattr(network, "forward_pre_gap", None)
     feature_module = None if callable(pre_gap) else _feature_module(network)
     if feature_module is not None:
         hooks.append(feature_module.register_forward_pre_hook(
             lambda m, i: features.append(i[0].detach())))
+    if channels_last and x.dim() == 4:  # NHWC convolutions are markedly faster on CPU (oneDNN); same values
+        network.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+        eps = eps.contiguous(memory_format=torch.channels_last)
     try:
         with torch.no_grad():
             def feature_map(inp: torch.Tensor) -> torch.Tensor:
@@ -150,10 +174,15 @@ def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int,
                 return features[-1] if features else out
             f1 = feature_map(x)
             record["on"] = False  # σ from the clean input's forward only
+            variances += [biased(m, n) for m, n in pending.values()]
             f2 = feature_map(x + mixup_gamma * eps)
             delta = (f1 - f2).abs().flatten(1).sum(1).mean()
+            # a BN fed only zeros (an op on a dead NB201 edge) scales no signal: left out
+            log_sigma = [0.5 * torch.log(v) for v in variances if v > 0]
             total = torch.log(delta) + (torch.stack(log_sigma).sum() if log_sigma else 0.0)
     finally:
         for h in hooks:
             h.remove()
+        for m, momentum in zip(tracked, momenta):
+            m.momentum = momentum
     return float(total)
