@@ -251,3 +251,31 @@ def test_cli_usage_errors_exit_2_with_one_line(args, message) -> None:
     result = _cli("--budget", "5", "--seeds", "0", *args)
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+
+
+@pytest.mark.parametrize("algo", ["npenas", "bananas"])
+def test_omni_guides_both_loops_with_each_arch_scored_once(algo, monkeypatch) -> None:
+    """OMNI (zero-cost scores + partial curves + encoding) plugs into both loops on a benchmark
+    with curves and images; its proxies are computed once per arch for the whole search, also
+    when BO wraps it in an ensemble of copies (one shared cache), and the partial curves it reads
+    are charged to the search."""
+    from predictors.ensembles import _features
+
+    calls: list[tuple[str, int]] = []
+
+    def fake_score_archs(archs, ctx, proxies, *, preset, batch_size, seed, who):
+        calls.extend((str(a), seed) for a in archs)
+        return {p: np.array([hash((str(a), p)) % 1000 / 10.0 for a in archs]) for p in proxies}
+
+    monkeypatch.setattr(_features.proxy_predictors, "score_archs", fake_score_archs)
+    bench = load_benchmark("default")
+    frame = run_search(algo, bench, 16, 3, "omni", fidelity=2, num_init=6, k=3,
+                       num_candidates=12, num_parents=3,
+                       predictor_params={"proxies": ("jacov", "synflow"),
+                                         "model_params": {"num_boost_round": 30}})
+    assert len(frame) == 16 and frame["arch"].is_unique
+    scored = [a for a, _ in calls]
+    assert len(scored) == len(set(scored)) > 16       # evaluated archs and candidates, once each
+    assert {s for _, s in calls} == {3}                # one proxy seed for every ensemble copy
+    predicted = frame[frame["phase"] == "predicted"]
+    assert len(predicted) == 10 and predicted["partial_train_seconds"].sum() > 0

@@ -4,7 +4,8 @@
   their accuracies.
 - Zero-cost predictors (`needs.network`, no train set) need no fit; each arch's score is
   computed once and cached for the whole run (the predictor draws one minibatch per call from
-  the same seed, so cached and fresh scores are comparable).
+  the same seed, so cached and fresh scores are comparable). OMNI predictors keep their own
+  zero-cost cache across refits; the copies of an ensemble share one cache and one proxy seed.
 - Predictors that read curves (learning-curve, hybrid, OMNI ensembles) get a `CurveView` with
   the evaluated archs in full and candidates up to `fidelity` epochs (0 unless asked for); the
   recorded seconds of those partial curves are charged to the search (`charge_partial`).
@@ -82,6 +83,25 @@ def uncertainty_mode(template: Predictor, need_std: bool, uncertainty: str = "au
     return "ensemble"
 
 
+def _ensemble_members(template: Predictor, base: int, size: int) -> list[Predictor]:
+    """`size` copies of `template` with seeds base, base+1, ... A predictor that computes
+    zero-cost scores itself (OMNI: a `zc_seed` and a `zero_cost_cache`) gets one proxy seed for
+    all copies and one shared cache: the copies differ in their models only, and each arch's
+    proxies are computed once per search."""
+    params = template.get_params()
+    shares = "zc_seed" in params and hasattr(template, "zero_cost_cache")
+    members = []
+    for i in range(int(size)):
+        member = dict(params, seed=int(base) + i)
+        if shares and member["zc_seed"] is None:
+            member["zc_seed"] = int(base)
+        members.append(type(template)(**member))
+    if shares:
+        for member in members[1:]:
+            member.zero_cost_cache = members[0].zero_cost_cache
+    return members
+
+
 def _with_seed(predictor: Predictor, seed: int) -> Predictor:
     params = predictor.get_params()
     params["seed"] = int(seed)
@@ -115,7 +135,7 @@ class Surrogate:
         if self.mode == "ensemble":
             base = template.get_params().get("seed")
             base = self.seed if base is None else int(base)
-            self.members = [_with_seed(template, base + i) for i in range(int(ensemble_size))]
+            self.members = _ensemble_members(template, base, int(ensemble_size))
         else:
             if "seed" in accepted and template.get_params().get("seed") is None:
                 template = _with_seed(template, self.seed)

@@ -4,7 +4,8 @@ statistics, encoding). Place it before the model class in the bases:
 
     class OmniNGBPredictor(OmniTreeMixin, NGBPredictor): ...
 
-The subclass stores `preset`, `zc_batch_size` and `seed` and implements `_sources()`. Everything
+The subclass stores `preset`, `zc_batch_size`, `seed` and `zc_seed` and implements
+`_sources()`. Everything
 else — label standardisation and the quantile target transform, HPO on held-out folds, the
 predictive std — is the model class's.
 """
@@ -33,6 +34,7 @@ class OmniTreeMixin:
     preset: str
     zc_batch_size: int
     seed: int | None
+    zc_seed: int | None
 
     def _sources(self) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
         """(zero-cost proxies, curve statistics, encoding kind or None) as configured."""
@@ -40,10 +42,15 @@ class OmniTreeMixin:
 
     @property
     def zero_cost_cache(self) -> ZeroCostCache:
-        """This instance's memo of zero-cost scores (kept across `fit` calls)."""
+        """This instance's memo of zero-cost scores (kept across `fit` calls); assign one
+        `ZeroCostCache` to several instances to share it (e.g. an ensemble of copies)."""
         if getattr(self, "_zc_cache", None) is None:
             self._zc_cache = ZeroCostCache()
         return self._zc_cache
+
+    @zero_cost_cache.setter
+    def zero_cost_cache(self, cache: ZeroCostCache) -> None:
+        self._zc_cache = cache
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> Any:
         archs = as_list(archs)
@@ -55,7 +62,7 @@ class OmniTreeMixin:
         self.features_ = OmniFeatures(
             proxies, curves if epochs else (), encoding, epochs, self.zero_cost_cache,
             preset=self.preset, batch_size=int(self.zc_batch_size),
-            seed=zero_cost_seed(self.seed, ctx), who=self.name)
+            seed=zero_cost_seed(self.seed, ctx, self.zc_seed), who=self.name)
         self._train_archs_ = archs
         self._train_X_ = self.features_.fit(archs, ctx)
         try:

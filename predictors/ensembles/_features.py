@@ -201,8 +201,12 @@ class OmniFeatures:
         return np.hstack([self.scaler_.transform(numeric), self._encoded(archs, ctx)])
 
 
-def zero_cost_seed(seed: int | None, ctx: Context) -> int:
-    """The seed of the proxies' network init and batch: the predictor's own, else the context's."""
+def zero_cost_seed(seed: int | None, ctx: Context, zc_seed: int | None = None) -> int:
+    """The seed of the proxies' network init and batch: `zc_seed` when given, else the
+    predictor's own seed, else the context's. (`zc_seed` lets an ensemble of copies with
+    different model seeds share one set of zero-cost scores.)"""
+    if zc_seed is not None:
+        return int(zc_seed)
     return int(ctx.seed if seed is None else seed)
 
 

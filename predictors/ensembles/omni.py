@@ -48,7 +48,7 @@ class OmniPredictor(OmniTreeMixin, TargetTransformMixin, ModelBasedPredictor):
                  model_params: dict[str, Any] | None = None, preset: str = "official",
                  zc_batch_size: int = 64, seed: int | None = None, hpo_trials: int = 0,
                  hpo_seconds: float | None = None, hpo_folds: int = 3,
-                 target_transform: str | None = "quantile") -> None:
+                 target_transform: str | None = "quantile", zc_seed: int | None = None) -> None:
         self.proxies = proxies
         self.curve_features = curve_features
         self.encoding = encoding
@@ -61,6 +61,7 @@ class OmniPredictor(OmniTreeMixin, TargetTransformMixin, ModelBasedPredictor):
         self.hpo_seconds = hpo_seconds
         self.hpo_folds = hpo_folds
         self.target_transform = target_transform
+        self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
         check_sources(proxies, curve_features, encoding, self.name)
         if model not in MODELS:
             raise ValueError(f"{self.name}: model must be one of {', '.join(MODELS)}, "

@@ -62,7 +62,7 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
                  minibatch_frac: float = 0.5081694143793387, max_depth: int = 6,
                  max_features: float = 0.7920456318712875,
                  min_samples_leaf: int | None = None,   # None: `ngb`'s rule from the rows per tree
-                 min_samples_split: int | None = None) -> None:
+                 min_samples_split: int | None = None, zc_seed: int | None = None) -> None:
         super().__init__(encoding=encoding, seed=seed, hpo_trials=hpo_trials,
                          hpo_seconds=hpo_seconds, hpo_folds=hpo_folds,
                          target_transform=target_transform, n_estimators=n_estimators,
@@ -72,6 +72,7 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
         self.zc_batch_size = zc_batch_size
         self.min_samples_leaf = min_samples_leaf
         self.min_samples_split = min_samples_split
+        self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
         check_sources(("jacov",), ("sotle",), encoding, self.name)
         if int(hpo_trials) < 0:
             raise ValueError(f"{self.name}: hpo_trials must be >= 0, got {hpo_trials}")

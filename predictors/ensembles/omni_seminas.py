@@ -49,7 +49,8 @@ class OmniSemiNASPredictor(SemiNASPredictor):
                  lr: float = 3e-3, weight_decay: float = 0.0, grad_clip: float = 5.0,
                  batch_size: int = 100, epochs: int = 200, max_steps: int | None = 1000,
                  seed: int | None = None, hpo_trials: int = 0, hpo_seconds: float | None = None,
-                 hpo_folds: int = 3, device: str | None = None) -> None:
+                 hpo_folds: int = 3, device: str | None = None,
+                 zc_seed: int | None = None) -> None:
         # SemiNAS stores num_unlabeled unchanged; ours may be None (= the train size)
         super().__init__(encoding=encoding, num_unlabeled=num_unlabeled,  # type: ignore[arg-type]
                          up_sample_ratio=up_sample_ratio, rounds=rounds,
@@ -63,6 +64,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
         self.preset = preset
         self.zc_batch_size = zc_batch_size
         self.bins = bins
+        self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
         if int(bins) < 2:
             raise ValueError(f"{self.name}: bins must be >= 2, got {bins}")
         if num_unlabeled is not None and int(num_unlabeled) < 0:
@@ -71,10 +73,15 @@ class OmniSemiNASPredictor(SemiNASPredictor):
 
     @property
     def zero_cost_cache(self) -> ZeroCostCache:
-        """This instance's memo of zero-cost scores (kept across `fit` calls)."""
+        """This instance's memo of zero-cost scores (kept across `fit` calls); assign one
+        `ZeroCostCache` to several instances to share it (e.g. an ensemble of copies)."""
         if getattr(self, "_zc_cache", None) is None:
             self._zc_cache = ZeroCostCache()
         return self._zc_cache
+
+    @zero_cost_cache.setter
+    def zero_cost_cache(self, cache: ZeroCostCache) -> None:
+        self._zc_cache = cache
 
     # -- features --------------------------------------------------------------------------------
     def _jacov(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
@@ -102,7 +109,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "OmniSemiNASPredictor":
         archs = as_list(archs)
-        self.zc_seed_ = zero_cost_seed(self.seed, ctx)
+        self.zc_seed_ = zero_cost_seed(self.seed, ctx, self.zc_seed)
         self.use_jacov_ = bool(usable_proxies(("jacov",), ctx, self.name))
         self.epochs_ = int(ctx.fidelity) if ctx.fidelity >= self.min_fidelity else 0
         extra = 0
