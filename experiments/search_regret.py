@@ -1,4 +1,4 @@
-"""Regret of NAS loops on the real NAS-Bench-201 CIFAR-10 table (all 15,625 cells).
+r"""Regret of NAS loops on the real NAS-Bench-201 CIFAR-10 table (all 15,625 cells).
 
 Regret = best validation accuracy in the table (91.57 for cifar10-valid) - incumbent, after 50,
 100 and 150 queries, mean and standard error over seeds; plus the optimizer's own overhead
@@ -9,6 +9,10 @@ measurement resumes by skipping finished runs; `<out>/summary.csv` holds the tab
 
     .venv/bin/python -m experiments.search_regret --algos rs,re,ls --seeds 20
     .venv/bin/python -m experiments.search_regret --algos npenas,bananas --predictors xgb,gcn
+    .venv/bin/python -m experiments.search_regret --algos bananas --predictors gpwl \
+        --param acquisition=ucb --param beta=0.1 --tag ucb0.1
+    .venv/bin/python -m experiments.search_regret --algos npenas --predictors gpwl --seeds 20-39 \
+        --out results/search_regret_heldout      # seeds not used to choose a configuration
     .venv/bin/python -m experiments.search_regret --summary-only
 
 OMNI (`omni`, `omni_ngb`) does not apply here: it needs learning curves and images, and the

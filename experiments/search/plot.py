@@ -88,11 +88,17 @@ def plot_trajectories(frame: pd.DataFrame, out_stem: str | Path, best: float | N
     ylabel = ("regret (best - incumbent validation accuracy, %)" if best is not None
               else "incumbent validation accuracy (%)")
     clock = ""
-    for label, c in data.items():
-        line, = axes[0].plot(c["steps"], c["q_mean"], label=f"{label} (n={c['seeds']})")
+    # one colour per run while the 10-colour cycle lasts; beyond it, tab20 and a second line style,
+    # so that no two runs look alike
+    many = len(data) > 10
+    palette = plt.get_cmap("tab20").colors if many else plt.get_cmap("tab10").colors
+    for i, (label, c) in enumerate(data.items()):
+        style = {"color": palette[i % len(palette)],
+                 "linestyle": ("-", "--")[(i // len(palette) + (i % 2 if many else 0)) % 2]}
+        line, = axes[0].plot(c["steps"], c["q_mean"], label=f"{label} (n={c['seeds']})", **style)
         axes[0].fill_between(c["steps"], c["q_mean"] - c["q_se"], c["q_mean"] + c["q_se"],
                              color=line.get_color(), alpha=0.2, linewidth=0)
-        axes[1].plot(c["grid"], c["t_mean"], color=line.get_color())
+        axes[1].plot(c["grid"], c["t_mean"], **style)
         axes[1].fill_between(c["grid"], c["t_mean"] - c["t_se"], c["t_mean"] + c["t_se"],
                              color=line.get_color(), alpha=0.2, linewidth=0)
         clock = c["clock"]
