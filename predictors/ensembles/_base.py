@@ -5,9 +5,8 @@ statistics, encoding). Place it before the model class in the bases:
     class OmniNGBPredictor(OmniTreeMixin, NGBPredictor): ...
 
 The subclass stores `preset`, `zc_batch_size`, `seed` and `zc_seed` and implements
-`_sources()`. Everything
-else — label standardisation and the quantile target transform, HPO on held-out folds, the
-predictive std — is the model class's.
+`_sources()`. Everything else — label standardisation and the quantile target transform, HPO on
+held-out folds, the predictive std — is the model class's.
 """
 
 from __future__ import annotations
