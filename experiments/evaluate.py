@@ -7,26 +7,46 @@ work. init = Σ train seconds of the (fully trained) train set + fit compute; qu
 train seconds of the arch's first `fidelity` epochs + query compute / n.
 
 The grid adapts to what the predictor needs: predictors without a train set run at
-train_size 0, predictors that read no partial curves at fidelity 0. A predictor that raises on
-one cell records the error in that row and the evaluation goes on.
+train_size 0, predictors that read no partial curves at fidelity 0.
+
+Measurement rules (DESIGN §3), enforced here:
+- the default fidelity grid stops below E (the full curve of a query arch is its label); an
+  explicit F = E runs, but its rows are marked `oracle` and never enter a Pareto front, heat
+  map, `recommend` or headline table;
+- predictors see only a `Context` built by `Context.for_benchmark`: copies of the train curves
+  and of the query curves' first F epochs, never the benchmark;
+- every predictor is scored on the same test set: non-finite predictions rank last, constant
+  ones score 0 (`experiments.metrics`); a predictor that raises on a cell gets a `failed` row
+  scored as no information (its error recorded), so aggregates keep every seed; warnings it
+  emits (e.g. a proxy failing on some archs) are summarised in the row's note, not printed;
+- `split` restricts the pool to the tuning or the reporting half of the space
+  (`benchmarks.splits`): published tables use "reporting".
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
+from collections import Counter
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from experiments.metrics import METRIC_COLUMNS, score_all
+from benchmarks.splits import check_split, restrict
+from experiments.metrics import METRIC_COLUMNS, failed_row, score_all
 from experiments.sampling import draw_sets
-from predictors import Context, CurveView, Predictor, get_predictor
+from predictors import Context, Predictor, get_predictor
 
 ROW_COLUMNS = ("predictor", "family", "space", "dataset", "train_size", "fidelity", "seed",
                "n_test", *METRIC_COLUMNS, "init_train_seconds", "init_compute_seconds",
-               "query_train_seconds", "query_compute_seconds", "error", "metric_note")
+               "query_train_seconds", "query_compute_seconds", "n_failed", "status", "oracle",
+               "split", "sampler", "error", "metric_note")
+
+#: the predictor paper's NB201 fidelity grid (200 epochs; White et al. 2021, its code's config)
+PAPER_FIDELITIES = (1, 2, 3, 5, 7, 9, 13, 19, 26, 37, 52, 73)
+PAPER_EPOCHS = 200
 
 
 def default_train_sizes(limit: int | None = None) -> list[int]:
@@ -36,29 +56,38 @@ def default_train_sizes(limit: int | None = None) -> list[int]:
 
 
 def default_fidelities(max_epochs: int) -> list[int]:
-    """The paper's 15 fidelities, log-spaced from 1 to `max_epochs`: distinct integers (a
-    rounded value that repeats its predecessor moves up by one), all epochs when fewer than 15."""
-    if max_epochs <= 15:
-        return list(range(1, max(1, max_epochs) + 1))
-    out: list[int] = []
-    for value in np.geomspace(1, max_epochs, 15):
-        out.append(max(int(round(value)), out[-1] + 1 if out else 1))
-    out[-1] = max_epochs
-    return out
+    """The paper's fidelity grid in the same proportions of training: its NB201 grid (1 ... 73
+    of 200 epochs) scaled by E/200, rounded, kept within 1..E-1, duplicates dropped. E = 200
+    gives the paper's 12 values; E = 8 gives [1, 2, 3]; E = 50 gives [1, 2, 3, 5, 7, 9, 13, 18].
+    Never E itself: the full curve of a query arch is its label."""
+    if max_epochs < 2:
+        return []
+    scaled = (int(np.floor(f * max_epochs / PAPER_EPOCHS + 0.5)) for f in PAPER_FIDELITIES)
+    return sorted({min(max(1, f), max_epochs - 1) for f in scaled})
 
 
 def evaluate(benchmark: Any, predictor: str | Predictor,
              train_sizes: Sequence[int] | None = None, fidelities: Sequence[int] | None = None,
              test_size: int = 200, seeds: Iterable[int] = range(5), sampler: str = "uniform",
-             device: str = "cpu", progress: Any = None) -> pd.DataFrame:
-    """Evaluate `predictor` (a name or an instance, refit fresh for every cell) on `benchmark`.
+             split: str = "all", device: str = "cpu", progress: Any = None) -> pd.DataFrame:
+    """Evaluate `predictor` (a name or an instance, refit fresh for every cell) on `benchmark`,
+    drawing test and train archs from `split` ("all", "tuning" or "reporting").
 
     `progress`, if given, is called with no arguments after each cell (for progress bars)."""
     template = get_predictor(predictor) if isinstance(predictor, str) else predictor
-    pool = list(benchmark.archs())
+    pool = restrict(benchmark.archs(), check_split(split))
+    if not pool:
+        raise ValueError(f"{benchmark!r} holds no archs of the {split} split")
     labels = dict(zip(pool, benchmark.final_val_acc(pool)))
     sizes, fids = budget_grid(template, benchmark, train_sizes, fidelities, test_size, len(pool))
     hyperparameters = {f"hp_{k}": _cell(v) for k, v in template.get_params().items()}
+    curves: dict[Any, Any] = {}
+
+    def curve(arch: Any) -> Any:  # each arch's curve read once per evaluate call
+        if arch not in curves:
+            curves[arch] = benchmark.curve(arch)
+        return curves[arch]
+
     rows = []
     for seed in seeds:
         rng = np.random.default_rng(seed)
@@ -69,14 +98,20 @@ def evaluate(benchmark: Any, predictor: str | Predictor,
             train = train_order[:size]
             for fidelity in fids:
                 row = _evaluate_cell(benchmark, template, train, test, labels, y_test,
-                                     fidelity, seed, device)
-                row.update(train_size=size, fidelity=fidelity, seed=int(seed))
+                                     fidelity, seed, device, curve)
+                row.update(train_size=size, fidelity=fidelity, seed=int(seed), split=split,
+                           sampler=sampler, oracle=is_oracle(template, benchmark, fidelity))
                 row.update(hyperparameters)
                 rows.append(row)
                 if progress is not None:
                     progress()
     frame = pd.DataFrame(rows)
     return frame[[*ROW_COLUMNS, *hyperparameters]]
+
+
+def is_oracle(predictor: Predictor, benchmark: Any, fidelity: int) -> bool:
+    """Whether a cell reads the whole curve of its query archs: their label, not a prediction."""
+    return bool(predictor.needs.query_epochs and fidelity >= int(benchmark.max_epochs))
 
 
 def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int] | None,
@@ -112,46 +147,58 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
 
 def _evaluate_cell(benchmark: Any, template: Predictor, train: list[Any], test: list[Any],
                    labels: dict[Any, float], y_test: np.ndarray, fidelity: int, seed: int,
-                   device: str) -> dict[str, Any]:
+                   device: str, curve: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "predictor": template.name, "family": template.family,
         "space": benchmark.space.name, "dataset": benchmark.dataset,
-        "init_train_seconds": _train_seconds(benchmark, train, None),
-        "query_train_seconds": (_train_seconds(benchmark, test, fidelity) / len(test)
+        "init_train_seconds": _train_seconds(curve, train, None),
+        "query_train_seconds": (_train_seconds(curve, test, fidelity) / len(test)
                                 if fidelity > 0 else 0.0),
         "init_compute_seconds": math.nan, "query_compute_seconds": math.nan, "error": None,
         "metric_note": None,
     }
-    ctx = Context(
-        space=benchmark.space,
-        curves=CurveView(benchmark, train, fidelity),
-        fidelity=fidelity,
-        batch=benchmark.batch if getattr(benchmark, "has_batches", False) else None,
-        data=getattr(benchmark, "data", None) if getattr(benchmark, "has_batches", False) else None,
-        num_classes=int(getattr(benchmark, "num_classes", 10)),
-        device=device, seed=int(seed))
+    ctx = Context.for_benchmark(benchmark, train, test, fidelity, seed=int(seed), device=device,
+                                curve=curve)
     fresh = type(template)(**template.get_params())
-    try:
-        start = time.perf_counter()
-        fresh.fit(train, np.array([labels[a] for a in train]), ctx)
-        row["init_compute_seconds"] = time.perf_counter() - start
-        start = time.perf_counter()
-        pred = np.asarray(fresh.query(test, ctx), dtype=float).reshape(-1)
-        row["query_compute_seconds"] = (time.perf_counter() - start) / len(test)
-        if pred.shape != y_test.shape:
-            raise ValueError(f"query returned {pred.shape[0]} scores for {len(test)} archs")
-        row.update(score_all(y_test, pred))
-    except Exception as exc:  # one failing cell must not end the sweep: record it
-        row.update({c: math.nan for c in METRIC_COLUMNS}, n_test=len(test))
-        row["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            start = time.perf_counter()
+            fresh.fit(train, np.array([labels[a] for a in train]), ctx)
+            # work the fit took over from a file (a loaded supernet) is charged, not skipped
+            row["init_compute_seconds"] = time.perf_counter() - start + \
+                float(getattr(fresh, "reused_fit_seconds_", 0.0) or 0.0)
+            start = time.perf_counter()
+            pred = np.asarray(fresh.query(test, ctx), dtype=float).reshape(-1)
+            row["query_compute_seconds"] = (time.perf_counter() - start) / len(test)
+            if pred.shape != y_test.shape:
+                raise ValueError(f"query returned {pred.shape[0]} scores for {len(test)} archs")
+            row.update(score_all(y_test, pred, scale=template.output_scale))
+        except Exception as exc:  # one failing cell must not end the sweep: record it
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+            row.update(failed_row(len(test), error.split(":")[0]))
+            row["error"] = error
+    summary = _warning_summary(caught)
+    if summary:
+        row["metric_note"] = "; ".join(n for n in (row.get("metric_note"), summary) if n)
     return row
 
 
-def _train_seconds(benchmark: Any, archs: Sequence[Any], epochs: int | None) -> float:
+def _warning_summary(caught: list[warnings.WarningMessage]) -> str | None:
+    """One phrase for the warnings a cell raised: counts per category, the first message."""
+    if not caught:
+        return None
+    counts = Counter(w.category.__name__ for w in caught)
+    first = " ".join(str(caught[0].message).split())[:160]
+    kinds = ", ".join(f"{n} {name}" for name, n in counts.most_common())
+    return f"warnings: {kinds} (first: {first})"
+
+
+def _train_seconds(curve: Any, archs: Sequence[Any], epochs: int | None) -> float:
     total = 0.0
     for arch in archs:
-        curve = benchmark.curve(arch)
-        total += curve.train_seconds(None if epochs is None else min(epochs, curve.epochs))
+        c = curve(arch)
+        total += c.train_seconds(None if epochs is None else min(epochs, c.epochs))
     return float(total)
 
 

@@ -56,6 +56,27 @@ class Context:
     data: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def for_benchmark(cls, benchmark: Any, train_archs: Iterable[Any] = (),
+                      query_archs: Iterable[Any] = (), fidelity: int = 0, *, seed: int = 0,
+                      device: Any = "cpu", curve: Callable[[Any], Any] | None = None
+                      ) -> "Context":
+        """The context a predictor gets on `benchmark` (the one place that builds it): the
+        train archs' curves in full, the query archs' first `fidelity` epochs, minibatches and
+        image splits when the benchmark has images. Everything is copied or bound to the image
+        data, never to the benchmark, so no label of a query arch is reachable from it.
+        `curve` (default `benchmark.curve`) lets a caller pass curves it already holds."""
+        data = getattr(benchmark, "data", None) if getattr(benchmark, "has_batches", False) \
+            else None
+        if data is not None and not callable(getattr(data, "batch", None)):
+            raise ValueError(f"{benchmark!r}: its `data` has no batch(n, seed) method")
+        num_classes = getattr(data, "num_classes", None) or getattr(benchmark, "num_classes", 10)
+        return cls(space=benchmark.space,
+                   curves=CurveView.from_benchmark(benchmark, train_archs, query_archs,
+                                                   fidelity, curve=curve),
+                   fidelity=int(fidelity), batch=None if data is None else data.batch,
+                   data=data, num_classes=int(num_classes), device=device, seed=int(seed))
+
     def require(self, what: str, predictor: str) -> Any:
         """The context field `what`, or a clear error saying that `predictor` needs it."""
         value = getattr(self, what)
@@ -72,6 +93,16 @@ class Predictor(abc.ABC):
     name: ClassVar[str]
     family: ClassVar[str]
     needs: ClassVar[Needs] = Needs()
+    #: "label" when `query` returns predicted validation accuracy in percent (the label's
+    #: units: sparse Kendall tau rounds these directly), "score" for any other scale
+    output_scale: ClassVar[str] = "score"
+    #: named configurations: {"paper": {param: value}} reproduces the predictor paper's setup
+    #: (White et al. 2021 and its code) where our defaults depart from it; see
+    #: `get_predictor(name, config="paper")` and docs/departures.md
+    configs: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: compute seconds of init work that `fit` took over instead of doing it (e.g. a supernet
+    #: loaded from a checkpoint: the seconds its training took); the evaluator charges them
+    reused_fit_seconds_: float = 0.0
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "Predictor":
         """Init routine: learn from `archs` with labels `y` (validation accuracy, percent)."""
@@ -104,18 +135,28 @@ def register_predictor(cls: type[Predictor]) -> type[Predictor]:
     if cls.family not in FAMILIES:
         raise ValueError(f"predictor {cls.name!r}: unknown family {cls.family!r}; "
                          f"expected one of {', '.join(FAMILIES)}")
+    if cls.output_scale not in ("label", "score"):
+        raise ValueError(f"predictor {cls.name!r}: output_scale must be 'label' or 'score', "
+                         f"got {cls.output_scale!r}")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"two predictors are named {cls.name!r}")
     _REGISTRY[cls.name] = cls
     return cls
 
 
-def get_predictor(name: str, **params: Any) -> Predictor:
-    """A new predictor called `name`, built with `params` (its hyperparameters)."""
-    if name not in _REGISTRY:
+def get_predictor(name: str, config: str | None = None, **params: Any) -> Predictor:
+    """A new predictor called `name`, built with `params` (its hyperparameters). `config`
+    starts from one of the predictor's named configurations (`"paper"`: the predictor paper's
+    setup, where our defaults depart from it); `params` override it."""
+    if not isinstance(name, str) or name not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none registered"
         raise ValueError(f"unknown predictor {name!r}; expected one of: {known}")
     cls = _REGISTRY[name]
+    if config is not None:
+        if config not in cls.configs:
+            have = ", ".join(sorted(cls.configs)) or "none (its defaults are the paper's)"
+            raise ValueError(f"predictor {name!r} has no configuration {config!r}; it has: {have}")
+        params = {**cls.configs[config], **params}
     accepted = inspect.signature(cls.__init__).parameters
     unknown = sorted(set(params) - set(accepted))
     if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):

@@ -101,9 +101,12 @@ def test_default_grids():
     ratios = np.diff(np.log(sizes))
     assert np.allclose(ratios, ratios.mean(), atol=0.1)  # log-spaced
     assert default_train_sizes(100) == [s for s in sizes if s <= 100]
-    f = default_fidelities(200)
-    assert f[0] == 1 and f[-1] == 200 and len(f) == 15
-    assert default_fidelities(1) == [1]
+    # the paper's NB201 grid, and the same proportions of training for shorter curves; never E
+    assert default_fidelities(200) == [1, 2, 3, 5, 7, 9, 13, 19, 26, 37, 52, 73]
+    assert default_fidelities(8) == [1, 2, 3]
+    assert default_fidelities(50) == [1, 2, 3, 5, 7, 9, 13, 18]
+    assert default_fidelities(2) == [1] and default_fidelities(1) == []
+    assert all(max(default_fidelities(e)) < e for e in range(2, 400))
 
 
 @pytest.mark.parametrize("sampler", ["uniform", "mutation"])
@@ -146,12 +149,48 @@ def test_fidelity_wall_and_train_seconds(toy_predictors):
     assert frame.query_train_seconds.tolist() == [2.0, 6.0, 20.0]  # 2 s per epoch, per arch
     assert (frame.init_train_seconds == 0).all()
     assert frame.kendalltau.iloc[-1] == pytest.approx(1.0)
+    # F = E reads the label itself: allowed on request, but marked as the oracle reference
+    assert frame.oracle.tolist() == [False, False, True]
+    default = evaluate(bench, "_toy_last_epoch", test_size=100, seeds=[0])
+    assert default.fidelity.max() < bench.max_epochs and not default.oracle.any()
 
 
 def test_errors_are_recorded_not_raised(table, toy_predictors):
     frame = evaluate(table, "_toy_broken", test_size=50, seeds=[0, 1])
-    assert len(frame) == 2 and frame.kendalltau.isna().all()
+    # every seed stays, scored as no information; the error is kept
+    assert len(frame) == 2 and (frame.kendalltau == 0).all() and (frame.status == "failed").all()
     assert frame.error.iloc[0] == "RuntimeError: singular matrix"
+    assert (frame.n_failed == 50).all()
+
+
+def test_split_keeps_to_its_half(table, toy_predictors):
+    from benchmarks.splits import split_of
+
+    seen = []
+
+    @register_predictor
+    class Recorder(Predictor):
+        name = "_toy_recorder"
+        family = "model_based"
+        needs = Needs(train_set=True)
+
+        def fit(self, archs, y, ctx):
+            seen.extend(archs)
+            return self
+
+        def query(self, archs, ctx):
+            seen.extend(archs)
+            return np.zeros(len(archs))
+
+    try:
+        frame = evaluate(table, "_toy_recorder", train_sizes=[40], test_size=60, seeds=[0],
+                         split="reporting")
+    finally:
+        del predictor_base._REGISTRY["_toy_recorder"]
+    assert {split_of(a) for a in seen} == {"reporting"} and len(set(seen)) == 100
+    assert frame.split.tolist() == ["reporting"]
+    with pytest.raises(ValueError, match="unknown split"):
+        evaluate(table, "_toy_conv_count", train_sizes=[5], test_size=10, seeds=[0], split="x")
 
 
 def test_learning_curve_predictor_on_final_only_table(table, toy_predictors):

@@ -73,9 +73,9 @@ def test_registry_errors(counting_predictor):
 def test_curve_view_fidelity_wall():
     space = get_search_space("nb201")
     train, query = space.all()[0], space.all()[1]
-    view = CurveView(FakeBenchmark(), [train], fidelity=2)
+    view = CurveView.from_benchmark(FakeBenchmark(), [train], [query], fidelity=2)
     full = view.curve(train)
-    assert len(full.val_acc) == 5 and full.test_acc == 42.0
+    assert len(full.val_acc) == 5 and full.test_acc is None  # the test accuracy is withheld
     part = view.curve(query)
     assert part.val_acc.tolist() == [9.0, 18.0] and part.test_acc is None
     assert not part.val_acc.flags.writeable
@@ -83,7 +83,9 @@ def test_curve_view_fidelity_wall():
     with pytest.raises(FidelityError):
         view.partial(query, 3)
     with pytest.raises(FidelityError, match="fidelity is 0"):
-        CurveView(FakeBenchmark(), [train], fidelity=0).curve(query)
+        CurveView.from_benchmark(FakeBenchmark(), [train], [query], fidelity=0).curve(query)
+    with pytest.raises(FidelityError, match="neither a train nor a query arch"):
+        view.curve(space.all()[2])
 
 
 def test_context_require():

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from predictors import Context, CurveView, Predictor, get_predictor
+from predictors import Context, Predictor, get_predictor
 
 UNCERTAINTY = ("auto", "native", "ensemble")
 
@@ -144,20 +144,21 @@ class Surrogate:
         self.caches: list[dict[Any, float]] = [{} for _ in self.members]
         self.rng = np.random.default_rng([self.seed, 104729])  # bootstrap draws only
 
-    def context(self) -> Context:
-        bench = self.benchmark
-        batches = bool(getattr(bench, "has_batches", False))
-        return Context(
-            space=bench.space, curves=CurveView(bench, self.state.history, self.fidelity),
-            fidelity=self.fidelity, batch=bench.batch if batches else None,
-            data=getattr(bench, "data", None) if batches else None,
-            num_classes=int(getattr(bench, "num_classes", 10)), seed=self.seed)
+    def _trained(self) -> list[Any]:
+        """The evaluated archs with a finite accuracy (what predictors learn from)."""
+        return [a for a in self.state.history if np.isfinite(self.state.accuracy[a])]
+
+    def context(self, query: Sequence[Any] = ()) -> Context:
+        """What the predictor may see: the evaluated archs' curves in full, the candidates'
+        first `fidelity` epochs (built by `Context.for_benchmark`: no path to the benchmark)."""
+        return Context.for_benchmark(self.benchmark, self._trained(), query, self.fidelity,
+                                     seed=self.seed)
 
     def fit(self) -> None:
         """Refit every member on the evaluated archs with a finite accuracy."""
         if self.cached:
             return  # zero-cost: nothing to learn (Predictor.fit is a no-op for others too)
-        archs = [a for a in self.state.history if np.isfinite(self.state.accuracy[a])]
+        archs = self._trained()
         y = np.array([self.state.accuracy[a] for a in archs], dtype=float)
         ctx = self.context()
         for member in self.members:
@@ -175,7 +176,7 @@ class Surrogate:
         if self.fidelity > 0:
             for arch in archs:
                 self.state.charge_partial(arch, self.fidelity)
-        ctx = self.context()
+        ctx = self.context(archs)
         if self.mode == "native":
             mean, std = self.members[0].query(archs, ctx, return_std=True)
             return _vector(mean, len(archs)), _vector(std, len(archs))

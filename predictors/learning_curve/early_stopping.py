@@ -18,6 +18,7 @@ class ValAccPredictor(CurveStatistic):
     """valacc(arch) = validation accuracy (percent) at epoch F = `ctx.fidelity`."""
 
     name = "valacc"
+    output_scale = "label"  # an accuracy in percent (at epoch F, not E)
 
     def _score(self, curve: Any, arch: Any, ctx: Context) -> float:
         return float(check_finite_array(curve.val_acc, "validation accuracy", arch)[-1])

@@ -52,6 +52,8 @@ class _Extrapolator(CurveStatistic):
     """Shared query loop: one seeded generator per arch (the score does not depend on the
     order or company in which archs are queried), fallbacks counted."""
 
+    output_scale = "label"  # the curve extrapolated to epoch E, in percent
+
     def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
         self.fallbacks_: Counter[str] = Counter()
         return super().query(archs, ctx)

@@ -61,6 +61,7 @@ class LcSVRPredictor(Predictor):
     name = "lcsvr"
     family = "hybrid"
     needs = Needs(train_set=True, query_epochs=True)
+    output_scale = "label"  # regressed validation accuracy, in percent
 
     def __init__(self, use_encoding: bool = False, encoding: str = "adjacency_one_hot",
                  hpo_trials: int = 20, hpo_folds: int = 3, C: float = 1.0, nu: float = 0.5,

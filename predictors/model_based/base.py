@@ -46,6 +46,7 @@ def encode_archs(space: Any, archs: Sequence[Any], kind: str) -> Features:
 class ModelBasedPredictor(Predictor):
     family = "model_based"
     needs = Needs(train_set=True)
+    output_scale = "label"  # regressed validation accuracy, in percent
     #: encodings (kinds of `SearchSpace.encode`, or "graph") this model can consume
     supported_encodings: ClassVar[tuple[str, ...]] = ("adjacency_one_hot", "path")
     #: whether `query(..., return_std=True)` gives a predictive std

@@ -38,7 +38,8 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
                 input_shape: Sequence[int] | None = None, who: str = "zero_cost"
                 ) -> dict[str, np.ndarray]:
     """{proxy: scores over `archs`} with one network per arch and one batch for all of them.
-    An arch whose network cannot be built is NaN for every proxy (one warning per proxy)."""
+    An arch whose network cannot be built, or on which a proxy fails, is NaN for that proxy;
+    failures are summarised in one `ZeroCostWarning` per proxy and call, not one per arch."""
     names = check_proxies(proxies)
     archs = as_list(archs)
     seed = ctx.seed if seed is None else int(seed)
@@ -61,6 +62,7 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
     overrides = _channel_override(ctx.space, preset, shape[0])
 
     out = {p: np.full(len(archs), math.nan) for p in names}
+    failures: dict[str, list[str]] = {p: [] for p in names}
     for i, arch in enumerate(archs):
         label = str(arch)
         try:
@@ -71,16 +73,34 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
             network = network.to(ctx.device).train()
         except Exception as exc:  # noqa: BLE001 - this arch is NaN, the others go on
             for p in names:
-                warnings.warn(f"zero-cost proxy {p!r} failed on arch {label}: could not build "
-                              f"its network ({type(exc).__name__}: {exc}); scored NaN",
-                              ZeroCostWarning, stacklevel=2)
+                failures[p].append(f"{label}: could not build its network "
+                                   f"({type(exc).__name__}: {exc})")
             continue
-        values = score(network, batch, names, input_shape=shape, batch_size=batch_size,
-                       seed=seed, copy=False, label=label)
+        with warnings.catch_warnings(record=True) as caught:  # summarised below, per proxy
+            warnings.simplefilter("always", ZeroCostWarning)
+            values = score(network, batch, names, input_shape=shape, batch_size=batch_size,
+                           seed=seed, copy=False, label=label)
+        for w in caught:
+            if not issubclass(w.category, ZeroCostWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         del network
         for p, v in values.items():
             out[p][i] = v
+            if not math.isfinite(v):
+                failures[p].append(_reason(caught, p, label))
+    for p, reasons in failures.items():
+        if reasons:  # one line per proxy and call, however many archs failed
+            warnings.warn(f"zero-cost proxy {p!r} failed on {len(reasons)} of {len(archs)} "
+                          f"archs, scored NaN (ranked last); first: {reasons[0]}"[:600],
+                          ZeroCostWarning, stacklevel=2)
     return out
+
+
+def _reason(caught: list[warnings.WarningMessage], proxy: str, label: str) -> str:
+    for w in caught:
+        if f"proxy {proxy!r}" in str(w.message):
+            return f"{label}: {str(w.message).split(': ', 1)[-1]}"
+    return f"{label}: non-finite value"
 
 
 def _channel_override(space: Any, preset: str, channels: int) -> dict[str, int]:
