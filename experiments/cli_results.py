@@ -65,23 +65,37 @@ def recommend(
     top: int = typer.Option(10, "--top", help="How many to list."),
 ) -> None:
     """Which predictor to use within these budgets: the measured Pareto front, ranked."""
-    from experiments.budgets import configurations, recommend as pick
+    from experiments.budgets import COMPUTE_CLOCK, configurations, eligible, recommend as pick
 
+    if top < 1:
+        raise ValueError(f"--top must be >= 1, got {top}")
     configs = configurations(load_results(results))
     chosen = pick(configs, init_seconds, query_seconds, top)
     if chosen.empty:
-        cheapest = configs.sort_values(["init_seconds", "query_seconds"]).iloc[0]
+        candidates = configs[eligible(configs)]
+        if candidates.empty:
+            raise ValueError(f"{results}: no usable predictor configuration (every one failed "
+                             f"or is an oracle reference)")
+        cheapest = candidates.sort_values(["init_seconds", "query_seconds"]).iloc[0]
         raise ValueError(
             f"no measured predictor fits init <= {init_seconds:g} s and query <= "
             f"{query_seconds:g} s; the cheapest is {cheapest['predictor_label']} "
             f"(init {cheapest['init_seconds']:.3g} s, query {cheapest['query_seconds']:.3g} s)")
     table = Table(title=f"predictors within init {init_seconds:g} s, query {query_seconds:g} s "
-                        f"per arch (Pareto front, best first)")
+                        f"per arch (Pareto front per clock, best first)")
     for col in ("rank", "predictor", "family", "train_size", "fidelity", "kendalltau",
-                "spearman", "init_s", "query_s", "clock"):
+                "spearman", "failed", "init_s", "query_s", "clock"):
         table.add_column(col)
     for k, row in chosen.iterrows():
         table.add_row(str(k + 1), row["predictor_label"], row["family"], str(row["train_size"]),
                       str(row["fidelity"]), f"{row['kendalltau']:.3f}", f"{row['spearman']:.3f}",
-                      f"{row['init_seconds']:.3g}", f"{row['query_seconds']:.3g}", row["clock"])
+                      f"{row['failed']:.0%}", f"{row['init_seconds']:.3g}",
+                      f"{row['query_seconds']:.3g}", row["clock"])
     console.print(table)
+    if (chosen["clock"] == COMPUTE_CLOCK).any():
+        console.print("compute only: the benchmark recorded no training time, so these init "
+                      "times leave out training the train set; they are ranked on their own "
+                      "front, after the others.")
+    skipped = int(configs["oracle"].sum())
+    if skipped:
+        console.print(f"{skipped} oracle configuration(s) (F = E reads the label) left out.")

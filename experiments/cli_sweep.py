@@ -23,34 +23,40 @@ def progress_bar() -> Progress:
 
 def summary_table(frame, title: str) -> Table:
     """Mean Kendall tau / Spearman and times per predictor (and budget) of a results frame."""
+    from experiments.budgets import configurations
+
     table = Table(title=title)
     for column in ("predictor", "train_size", "fidelity", "n", "kendalltau", "spearman",
-                   "init_compute_s", "query_compute_s", "errors"):
+                   "failed", "init_s", "query_s", "errors", "note"):
         table.add_column(column, justify="right" if column != "predictor" else "left")
-    label = "predictor_label" if "predictor_label" in frame else "predictor"
-    for (name, n, f), group in frame.groupby([label, "train_size", "fidelity"], sort=True):
-        errors = int(group["error"].notna().sum())
-        table.add_row(str(name), str(n), str(f), str(len(group)),
-                      f"{group['kendalltau'].mean():.3f}", f"{group['spearman'].mean():.3f}",
-                      f"{group['init_compute_seconds'].mean():.3g}",
-                      f"{group['query_compute_seconds'].mean():.3g}", str(errors))
+    configs = configurations(frame).sort_values(["predictor_label", "train_size", "fidelity"])
+    for _, row in configs.iterrows():
+        table.add_row(str(row["predictor_label"]), str(row["train_size"]), str(row["fidelity"]),
+                      str(row["cells"]), f"{row['kendalltau']:.3f}", f"{row['spearman']:.3f}",
+                      f"{row['failed']:.0%}", f"{row['init_seconds']:.3g}",
+                      f"{row['query_seconds']:.3g}", str(row["errors"]),
+                      "oracle (F = E: the label)" if row["oracle"] else "")
     return table
 
 
 def topline_table(rows, title: str) -> Table:
-    """Per predictor: its best configuration's Kendall tau and that configuration's times."""
-    from experiments.budgets import configurations
+    """Per predictor: its best configuration's Kendall tau (mean over every seed, failed cells
+    counted as 0) and that configuration's times. Oracle references and configurations that
+    never worked are left out (a headline table holds predictions only)."""
+    from experiments.budgets import configurations, eligible
 
     configs = configurations(rows)
+    configs = configs[eligible(configs) & configs["kendalltau"].notna()]
     best = configs.loc[configs.groupby("predictor_label")["kendalltau"].idxmax()]
     table = Table(title=title)
     for column in ("predictor", "family", "train_size", "fidelity", "kendalltau", "spearman",
-                   "init_s", "query_s_per_arch", "clock"):
+                   "seeds", "failed", "init_s", "query_s_per_arch", "clock"):
         table.add_column(column)
     for _, row in best.sort_values("kendalltau", ascending=False).iterrows():
         table.add_row(row["predictor_label"], row["family"], str(row["train_size"]),
                       str(row["fidelity"]), f"{row['kendalltau']:.3f}", f"{row['spearman']:.3f}",
-                      f"{row['init_seconds']:.3g}", f"{row['query_seconds']:.3g}", row["clock"])
+                      str(row["seeds"]), f"{row['failed']:.0%}", f"{row['init_seconds']:.3g}",
+                      f"{row['query_seconds']:.3g}", row["clock"])
     return table
 
 

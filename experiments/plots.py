@@ -1,9 +1,11 @@
 """The paper's plots from a results table (matplotlib, PNG and SVG).
 
 (a) `pareto_plot`: Kendall tau against initialization time and against query time, one point
-    per predictor configuration, log time axes, families coloured, the Pareto front drawn;
+    per predictor configuration, log time axes, coloured by family, the Pareto front drawn and
+    only its points labelled; compute-only configurations (no training time recorded) hollow,
+    on a front of their own; oracle references (F = E) as a dotted line, never a point;
 (b) `budget_heatmap`: the best predictor in each (init-time, query-time) budget cell, as in the
-    predictor paper's main figure;
+    predictor paper's main figure (oracle references excluded);
 (c) `tau_curves`: Kendall tau against train size (model-based, hybrid) and against fidelity
     (learning-curve, hybrid) per predictor.
 Axis labels say which clock the times use.
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.budgets import pareto_front
+from experiments.budgets import COMPUTE_CLOCK, TRAIN_CLOCK, eligible, pareto_front
 
 FAMILY_COLOURS = {"model_based": "#1f77b4", "learning_curve": "#ff7f0e", "hybrid": "#9467bd",
                   "zero_cost": "#2ca02c", "weight_sharing": "#8c564b", "ensemble": "#d62728"}
@@ -43,39 +45,71 @@ def _save(fig, path: Path) -> list[Path]:
 
 def _clock(configs: pd.DataFrame) -> str:
     clocks = set(configs["clock"])
-    if clocks == {"compute only"}:
+    if clocks == {COMPUTE_CLOCK}:
         return "measured compute seconds (the benchmark records no training time)"
-    if clocks == {"train+compute"}:
+    if clocks == {TRAIN_CLOCK}:
         return "benchmark training seconds + measured compute seconds"
-    return "training seconds (where recorded) + measured compute seconds"
+    return ("filled: benchmark training seconds + measured compute seconds; hollow: compute "
+            "seconds only (no training time recorded, separate front)")
+
+
+def _budget_label(row: pd.Series) -> str:
+    return "".join([f" n={int(row['train_size'])}" if row["train_size"] else "",
+                    f" F={int(row['fidelity'])}" if row["fidelity"] else ""])
+
+
+def _label_front(ax, front: pd.DataFrame, column: str) -> None:
+    """Label the front's points only, alternating above and below the step line so that
+    neighbouring labels do not pile up."""
+    for k, (_, row) in enumerate(front.iterrows()):
+        dy = 8 if k % 2 == 0 else -11
+        ax.annotate(row["predictor_label"] + _budget_label(row), (row[column], row["kendalltau"]),
+                    xytext=(4, dy), textcoords="offset points", fontsize=7,
+                    color=FAMILY_COLOURS.get(row["family"], "black"),
+                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"})
 
 
 def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path]:
+    """Kendall tau against init time and against query time, coloured by family; the Pareto
+    front of each clock drawn and labelled; oracle configurations (F = E, the label itself)
+    only as a dotted reference line, never as a point or on a front."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.6), sharey=True)
+    usable = configs[eligible(configs) & configs["kendalltau"].notna()]
+    oracle = configs[configs["oracle"]] if "oracle" in configs else configs.iloc[:0]
     for ax, column, label in ((axes[0], "init_seconds", "initialization time"),
                               (axes[1], "query_seconds", "query time per architecture")):
-        data = configs[configs[column] > 0]
-        front = data[pareto_front(data, (column,))].sort_values(column)
+        data = usable[usable[column] > 0]
         for family, group in data.groupby("family"):
-            ax.scatter(group[column], group["kendalltau"], s=28, alpha=0.75,
-                       color=FAMILY_COLOURS.get(family, "grey"), label=family.replace("_", "-"))
-        ax.step(front[column], front["kendalltau"], where="post", color="black", lw=1.5,
-                label="Pareto front")
-        on_front = set(front.index)
-        for idx, row in data.iterrows():
-            budget = "".join([f" n={row['train_size']}" if row["train_size"] else "",
-                              f" F={row['fidelity']}" if row["fidelity"] else ""])
-            ax.annotate(row["predictor_label"] + budget, (row[column], row["kendalltau"]),
-                        xytext=(3, 3), textcoords="offset points",
-                        fontsize=7 if idx in on_front else 5.5,
-                        color="black" if idx in on_front else "grey")
+            colour = FAMILY_COLOURS.get(family, "grey")
+            for clock, part in group.groupby("clock"):
+                hollow = clock == COMPUTE_CLOCK
+                ax.scatter(part[column], part["kendalltau"], s=30, alpha=0.8,
+                           facecolors="none" if hollow else colour, edgecolors=colour,
+                           label=family.replace("_", "-") + (" (compute only)" if hollow
+                                                             else ""))
+        mask = pareto_front(data, (column,))
+        for clock, front in data[mask].groupby("clock"):
+            front = front.sort_values(column)
+            ax.step(front[column], front["kendalltau"], where="post", color="black",
+                    lw=1.4 if clock == TRAIN_CLOCK else 1.0,
+                    ls="-" if clock == TRAIN_CLOCK else "--",
+                    label="Pareto front" + (" (compute only)" if clock == COMPUTE_CLOCK
+                                            else ""))
+            _label_front(ax, front, column)
+        for _, row in oracle.iterrows():
+            ax.axhline(row["kendalltau"], color="grey", ls=":", lw=1)
+            ax.text(0.01, row["kendalltau"], f" oracle: {row['predictor_label']} at F = E "
+                    f"(reads the label)", transform=ax.get_yaxis_transform(), fontsize=6.5,
+                    color="grey", va="bottom")
         ax.set_xscale("log")
-        ax.set_xlabel(f"{label} [s, log]\n{_clock(data)}", fontsize=9)
+        ax.set_xlabel(f"{label} [s, log]\n{_clock(data) if len(data) else ''}", fontsize=8.5)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("Kendall tau (mean over seeds)")
+    axes[0].set_ylabel("Kendall tau (mean over all seeds; failed cells count 0)")
     handles, labels = axes[0].get_legend_handles_labels()
-    axes[1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    unique = dict(zip(labels, handles))
+    axes[1].legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1),
+                   fontsize=8)
     fig.suptitle(title or "Predictors: rank correlation vs. time budgets")
     out = _save(fig, path)
     plt.close(fig)
@@ -83,8 +117,14 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
 
 
 def budget_grid(configs: pd.DataFrame, bins: int = 8) -> tuple[np.ndarray, np.ndarray, list]:
-    """Log-spaced init and query budget edges and, per (query, init) cell, the best configuration
-    (max Kendall tau) that fits both budgets, or None."""
+    """Log-spaced init and query budget edges and, per (query, init) cell, the best eligible
+    configuration (max Kendall tau) that fits both budgets, or None. Oracle and never-working
+    configurations are left out; so are compute-only ones when any configuration is charged
+    for training (their init times leave training out and cannot be compared)."""
+    configs = configs[eligible(configs) & configs["kendalltau"].notna()]
+    if (configs["clock"] == TRAIN_CLOCK).any():
+        configs = configs[configs["clock"] == TRAIN_CLOCK]
+
     def edges(column: str) -> np.ndarray:
         values = configs[column][configs[column] > 0]
         return np.geomspace(values.min(), values.max(), bins) if len(values) else np.array([1.0])
@@ -112,16 +152,22 @@ def budget_heatmap(configs: pd.DataFrame, path: Path, bins: int = 8) -> list[Pat
         for c, cell in enumerate(row):
             if cell is not None:
                 grid[r, c] = index[cell["predictor_label"]]
-                ax.text(c, r, f"{cell['predictor_label']}\n{cell['kendalltau']:.2f}",
-                        ha="center", va="center", fontsize=6.5)
+                ax.text(c, r, f"{cell['predictor_label']}{_budget_label(cell)}\n"
+                              f"{cell['kendalltau']:.2f}", ha="center", va="center",
+                        fontsize=6)
     cmap = plt.get_cmap("tab20", max(len(names), 1))
     ax.imshow(grid, origin="lower", cmap=cmap, alpha=0.55, aspect="auto",
               vmin=-0.5, vmax=max(len(names), 1) - 0.5)
     ax.set_xticks(range(len(init_edges)), [f"{v:.2g}" for v in init_edges], fontsize=8)
     ax.set_yticks(range(len(query_edges)), [f"{v:.2g}" for v in query_edges], fontsize=8)
-    ax.set_xlabel(f"initialization budget [s]  ({_clock(configs)})", fontsize=9)
+    shown = configs[eligible(configs)]
+    if (shown["clock"] == TRAIN_CLOCK).any():
+        shown = shown[shown["clock"] == TRAIN_CLOCK]
+    ax.set_xlabel(f"initialization budget [s]  ({_clock(shown) if len(shown) else ''})",
+                  fontsize=9)
     ax.set_ylabel("query budget per architecture [s]", fontsize=9)
-    ax.set_title("Best predictor (mean Kendall tau) within each budget")
+    ax.set_title("Best predictor (mean Kendall tau) within each budget; oracle references "
+                 "excluded", fontsize=10)
     out = _save(fig, path)
     plt.close(fig)
     return out
@@ -132,7 +178,7 @@ def tau_curves(configs: pd.DataFrame, path: Path) -> list[Path]:
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     for ax, column, label in ((axes[0], "train_size", "train size (fully trained archs)"),
                               (axes[1], "fidelity", "fidelity (epochs of each query arch)")):
-        data = configs[configs[column] > 0]
+        data = configs[(configs[column] > 0) & eligible(configs)]
         for name, group in data.groupby("predictor_label"):
             group = group.groupby(column, as_index=False)["kendalltau"].max()
             ax.plot(group[column], group["kendalltau"], marker="o", ms=3, label=name)

@@ -33,7 +33,7 @@ def write_report(rows: pd.DataFrame, out_dir: Path, title: str = "predbench repo
     configs["pareto"] = pareto_front(configs)
     table = configs[["predictor_label", "family", "train_size", "fidelity", "kendalltau",
                      "kendalltau_std", "spearman", "init_seconds", "query_seconds", "clock",
-                     "seeds", "errors", "pareto"]]
+                     "seeds", "failed", "errors", "oracle", "pareto"]]
     errors = rows[rows["error"].notna()][["predictor", "train_size", "fidelity", "seed", "error"]]
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
@@ -44,7 +44,11 @@ def write_report(rows: pd.DataFrame, out_dir: Path, title: str = "predbench repo
         f"<p>{len(rows)} result rows; {len(configs)} predictor configurations. Times: init = "
         "training seconds recorded by the benchmark for the train set + measured fit compute "
         "seconds; query = training seconds of each query arch's first <i>fidelity</i> epochs + "
-        "measured query compute seconds per arch. Correlations are signed.</p>",
+        "measured query compute seconds per arch. Correlations are signed. Every seed counts: "
+        "a cell whose predictor failed or predicted a constant scores 0 (<i>failed</i> is the "
+        "fraction of such cells); non-finite predictions rank below every finite one. "
+        "<i>oracle</i> rows read the full curve of each query arch (F = E): the label itself, "
+        "shown as a reference only, never on a front, the heat map or a recommendation.</p>",
         "<h2>Pareto plot</h2>", _img(plots["pareto"][0]),
         "<h2>Best predictor per budget</h2>", _img(plots["heatmap"][0]),
         "<h2>Kendall tau vs train size and fidelity</h2>", _img(plots["tau_curves"][0]),

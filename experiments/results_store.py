@@ -58,6 +58,22 @@ class ResultsStore:
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{self.path}: not a usable SQLite results store ({exc})") from None
 
+    def check_protocol(self, protocol: dict[str, Any]) -> None:
+        """Record the sweep protocol (test size, sampler, split) on first use; a later sweep
+        with another protocol would mix incomparable rows, so it is refused."""
+        stored = self._db.execute("SELECT value FROM meta WHERE key='protocol'").fetchone()
+        text = json.dumps(protocol, sort_keys=True)
+        if stored is None:
+            if len(self):
+                return  # a store from before protocols were recorded: its rows say theirs
+            self._db.execute("INSERT INTO meta VALUES ('protocol', ?)", (text,))
+            self._db.commit()
+        elif json.loads(stored[0]) != protocol:
+            theirs = ", ".join(f"{k}={v}" for k, v in sorted(json.loads(stored[0]).items()))
+            raise ValueError(f"{self.path} holds rows made with {theirs}; this sweep uses "
+                             f"{', '.join(f'{k}={v}' for k, v in sorted(protocol.items()))} "
+                             f"— use another --db")
+
     def keys(self) -> set[Key]:
         return {tuple(r) for r in self._db.execute(
             "SELECT benchmark, predictor_label, train_size, fidelity, seed FROM results")}

@@ -6,8 +6,10 @@ A spec is a TOML file (or the equivalent dict):
     seeds = [0, 1, 2]            # default [0, 1, 2, 3, 4]
     test_size = 200              # default 200
     sampler = "uniform"          # or "mutation"
+    split = "all"                # or "tuning" / "reporting" (benchmarks/splits.py)
     train_sizes = [10, 100]      # default: the paper's 11 sizes 5..1000 (capped by the benchmark)
-    fidelities = [1, 5, 10]      # default: the paper's 15 fidelities 1..max_epochs
+    fidelities = [1, 5, 10]      # default: the paper's grid in proportion, below max_epochs
+                                 # (max_epochs itself runs as a labelled `oracle` reference)
 
     [[benchmarks]]
     kind = "table"               # any load_benchmark kind; the other keys are its options
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.splits import SPLITS
 from experiments.sampling import SAMPLERS
 
 
@@ -69,6 +72,7 @@ class SweepSpec:
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     test_size: int = 200
     sampler: str = "uniform"
+    split: str = "all"
     train_sizes: tuple[int, ...] | None = None
     fidelities: tuple[int, ...] | None = None
     source: str = field(default="<spec>", compare=False)
@@ -103,7 +107,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
     sweep = data.get("sweep", {})
     if not isinstance(sweep, dict):
         raise fail("sweep", "must be a table")
-    allowed = {"seeds", "test_size", "sampler", "train_sizes", "fidelities"}
+    allowed = {"seeds", "test_size", "sampler", "split", "train_sizes", "fidelities"}
     for key in sweep:
         if key not in allowed:
             raise fail(f"sweep.{key}", f"unknown key; expected one of {', '.join(sorted(allowed))}")
@@ -125,6 +129,9 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
     sampler = sweep.get("sampler", "uniform")
     if sampler not in SAMPLERS:
         raise fail("sweep.sampler", f"must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    split = sweep.get("split", "all")
+    if split not in SPLITS:
+        raise fail("sweep.split", f"must be one of {', '.join(SPLITS)}, got {split!r}")
 
     benchmarks = []
     raw_benchmarks = data.get("benchmarks")
@@ -177,5 +184,5 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         labels.add(label)
         predictors.append(PredictorSpec(entry["name"], spec.params, label))
 
-    return SweepSpec(tuple(benchmarks), tuple(predictors), seeds, test_size, sampler,
+    return SweepSpec(tuple(benchmarks), tuple(predictors), seeds, test_size, sampler, split,
                      int_list("train_sizes", 1), int_list("fidelities", 1), source)

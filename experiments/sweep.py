@@ -32,6 +32,7 @@ class Cell:
     seed: int
     test_size: int
     sampler: str
+    split: str = "all"
 
     @property
     def key(self) -> Key:
@@ -56,7 +57,7 @@ def plan(spec: SweepSpec) -> tuple[list[Cell], list[tuple[Key, dict[str, Any]]]]
                     errors.append(((bspec.label, pspec.label, 0, 0, seed),
                                    _error_row(bench, predictor, seed, str(exc))))
                 continue
-            cells.extend(Cell(bspec, pspec, n, f, seed, spec.test_size, spec.sampler)
+            cells.extend(Cell(bspec, pspec, n, f, seed, spec.test_size, spec.sampler, spec.split)
                          for seed in spec.seeds for n in sizes for f in fids)
     return cells, errors
 
@@ -74,7 +75,8 @@ def run_cell(cell: Cell) -> tuple[Key, dict[str, Any]]:
     frame = evaluate(bench, cell.predictor.build(),
                      train_sizes=[cell.train_size] if cell.train_size else None,
                      fidelities=[cell.fidelity] if cell.fidelity else None,
-                     test_size=cell.test_size, seeds=[cell.seed], sampler=cell.sampler)
+                     test_size=cell.test_size, seeds=[cell.seed], sampler=cell.sampler,
+                     split=cell.split)
     row = frame.iloc[0].to_dict()
     return cell.key, row | {"benchmark": cell.benchmark.label,
                             "predictor_label": cell.predictor.label}
@@ -89,6 +91,9 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     store = ResultsStore(store_path)
+    # rows of one store must come from one protocol: the same test size, sampler and split
+    store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
+                          "split": spec.split})
     done = store.keys()
     cells, errors = plan(spec)
     for key, row in errors:
@@ -164,5 +169,7 @@ def _error_row(bench: Any, predictor: Any, seed: int, message: str) -> dict[str,
     row: dict[str, Any] = {c: math.nan for c in ROW_COLUMNS}
     row.update(predictor=predictor.name, family=predictor.family, space=bench.space.name,
                dataset=bench.dataset, train_size=0, fidelity=0, seed=seed, n_test=0,
-               error=f"ValueError: {' '.join(message.split())}", metric_note=None)
+               n_failed=0, status="failed", oracle=False,
+               error=f"ValueError: {' '.join(message.split())}",
+               metric_note="the predictor cannot run on this benchmark")
     return row

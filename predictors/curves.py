@@ -90,7 +90,12 @@ class CurveView:
         if arch not in self._train and epochs > self.fidelity:
             raise FidelityError(
                 f"asked for {epochs} epochs of query arch {arch}; the fidelity is {self.fidelity}")
-        full = self.curve(arch)
+        full = self._train.get(arch)
+        if full is None:
+            full = self._query.get(arch)
+        if full is None:
+            raise FidelityError(f"arch {arch} is neither a train nor a query arch of this "
+                                f"context")
         if epochs > len(full.val_acc):
             raise FidelityError(f"asked for {epochs} epochs of arch {arch}; its curve has "
                                 f"{len(full.val_acc)}")

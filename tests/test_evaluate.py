@@ -129,6 +129,9 @@ def test_sampler_errors(table):
         draw_sets(table.archs(), None, SPACE, 10, 10, np.random.default_rng(0), "nope")
     with pytest.raises(ValueError, match="fewer than"):
         draw_sets(table.archs()[:20], None, SPACE, 10, 11, np.random.default_rng(0))
+    sparse = table.archs()[::997]  # mutants hardly ever land in it: a bounded search, then this
+    with pytest.raises(ValueError, match="use sampler='uniform'"):
+        draw_sets(sparse, lambda a: 0.0, SPACE, 10, 0, np.random.default_rng(0), "mutation")
 
 
 def test_model_based_rows(table, toy_predictors):

@@ -76,7 +76,8 @@ def bench():
 
 
 def _ctx(bench, fidelity, train=(), view_fidelity=None, seed=0):
-    view = CurveView(bench, train, fidelity if view_fidelity is None else view_fidelity)
+    view = CurveView.from_benchmark(bench, train, bench.archs(),
+                                    fidelity if view_fidelity is None else view_fidelity)
     return Context(space=bench.space, curves=view, fidelity=fidelity, seed=seed)
 
 

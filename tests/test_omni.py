@@ -58,8 +58,18 @@ def scores(data):
 
 
 def _ctx(bench, train, fidelity, batch=True, curves=None):
-    return Context(space=bench.space, curves=curves or CurveView(bench, train, fidelity),
-                   fidelity=fidelity, batch=bench.batch if batch else None, seed=0)
+    ctx = Context.for_benchmark(bench, train, _query_archs(bench), fidelity, seed=0)
+    if curves is not None:
+        ctx.curves = curves
+    if not batch:
+        ctx.batch = ctx.data = None
+    return ctx
+
+
+def _query_archs(bench):
+    if not hasattr(bench, "_test_query_archs"):
+        bench._test_query_archs = bench.archs()  # every arch these tests may query
+    return bench._test_query_archs
 
 
 def _predictor(name, scores, **params):
@@ -216,7 +226,7 @@ class SpyView(CurveView):
 @pytest.mark.parametrize("name", ["omni", "omni_ngb", "omni_seminas"])
 def test_query_archs_are_read_only_up_to_the_fidelity(name, data, scores):
     bench, train, test, y, _ = data
-    view = SpyView(bench, train, 3)
+    view = SpyView({a: bench.curve(a) for a in train + test}, train, 3, bench.max_epochs)
     ctx = _ctx(bench, train, 3, curves=view)
     params = {"curve_features": ("sotle", "valacc")} if name == "omni" else {}
     with warnings.catch_warnings():

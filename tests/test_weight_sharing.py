@@ -221,7 +221,7 @@ def test_save_load_round_trip_and_checkpoint(tmp_path):
     trained = get_predictor("oneshot", checkpoint=str(ckpt), **FAST).fit([], None, _ctx(data=data))
     assert ckpt.exists() and trained.fit_info_["loaded_from"] is None
     reused = get_predictor("oneshot", checkpoint=str(ckpt), **FAST).fit([], None,
-                                                                         _ctx(data=data, seed=5))
+                                                                         _ctx(data=data))
     assert reused.fit_info_["loaded_from"] == str(ckpt)
     np.testing.assert_array_equal(reused.query(NB201_ARCHS, _ctx(data=data)),
                                   trained.query(NB201_ARCHS, _ctx(data=data)))
@@ -233,6 +233,51 @@ def test_save_load_round_trip_and_checkpoint(tmp_path):
     with pytest.raises(ValueError, match="not a saved supernet"):
         (tmp_path / "junk.pt").write_text("junk")
         load_supernet(tmp_path / "junk.pt")
+
+
+def test_checkpoint_charges_its_training_and_keeps_to_its_seed(tmp_path):
+    data = _data()
+    ckpt = tmp_path / "rsws.pt"
+    trained = get_predictor("rsws", checkpoint=str(ckpt), **FAST).fit([], None, _ctx(data=data))
+    recorded = trained.fit_info_["train_compute_seconds"]
+    assert trained.reused_fit_seconds_ == 0.0 and recorded > 0
+    assert load_supernet(ckpt).fit_info_["seed"] == 0
+    loaded = get_predictor("rsws", checkpoint=str(ckpt), **FAST).fit([], None, _ctx(data=data))
+    assert loaded.fit_info_["loaded_from"] == str(ckpt)
+    assert loaded.reused_fit_seconds_ == recorded  # the training it took over is charged
+    # another seed: refused, never a silently shared supernet
+    other = get_predictor("rsws", checkpoint=str(ckpt), **FAST)
+    _one_line_error(lambda: other.fit([], None, _ctx(data=data, seed=5)),
+                    r"trained with seed 0, but this fit has seed 5; put \{seed\}")
+    _one_line_error(lambda: get_predictor("rsws", checkpoint=str(ckpt), seed=3, **FAST).fit(
+        [], None, _ctx(data=data)), "seed 3")
+    # a fresh training fit resets the charge
+    loaded.checkpoint = None
+    assert loaded.fit([], None, _ctx(data=data)).reused_fit_seconds_ == 0.0
+    # a checkpoint that cannot say what its training cost (or its seed) is refused, not free
+    for missing, match in (("train_compute_seconds", "compute seconds"), ("seed", "the seed")):
+        bad = load_supernet(ckpt)
+        del bad.fit_info_[missing]
+        path = bad.save(tmp_path / f"no_{missing}.pt")
+        _one_line_error(lambda: get_predictor("rsws", checkpoint=str(path), **FAST).fit(
+            [], None, _ctx(data=data)), match)
+
+
+def test_seed_placeholder_gives_one_checkpoint_per_seed(tmp_path):
+    data = _data()
+    template = str(tmp_path / "rsws_{seed}.pt")
+    fits = {seed: get_predictor("rsws", checkpoint=template, **FAST).fit(
+        [], None, _ctx(data=data, seed=seed)) for seed in (0, 1)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rsws_0.pt", "rsws_1.pt"]
+    for seed, fitted in fits.items():
+        again = get_predictor("rsws", checkpoint=template, **FAST).fit(
+            [], None, _ctx(data=data, seed=seed))
+        assert again.fit_info_["loaded_from"] == str(tmp_path / f"rsws_{seed}.pt")
+        assert again.reused_fit_seconds_ == fitted.fit_info_["train_compute_seconds"]
+        state, expected = again.supernet_.state_dict(), fitted.supernet_.state_dict()
+        assert all(torch.equal(state[k], expected[k]) for k in state)
+    w0, w1 = fits[0].supernet_.state_dict(), fits[1].supernet_.state_dict()
+    assert any(not torch.equal(w0[k], w1[k]) for k in w0)  # really one supernet per seed
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -280,3 +325,26 @@ def test_evaluate_runs_a_weight_sharing_predictor():
     assert row["error"] is None, row["error"]
     assert row["train_size"] == 0 and row["fidelity"] == 0 and row["n_test"] == 12
     assert np.isfinite(row["kendalltau"]) and row["init_compute_seconds"] > 0
+
+
+def test_evaluate_charges_a_checkpointed_supernet(tmp_path):
+    bench = _SmallDefault()
+    per_seed = str(tmp_path / "rsws_{seed}.pt")
+    predictor = get_predictor("rsws", checkpoint=per_seed, **FAST)
+    first = evaluate(bench, predictor, test_size=12, seeds=[0, 1])
+    assert first.error.isna().all(), first.error.tolist()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["rsws_0.pt", "rsws_1.pt"]
+    second = evaluate(bench, predictor, test_size=12, seeds=[0, 1])
+    assert second.error.isna().all(), second.error.tolist()
+    for seed in (0, 1):
+        recorded = load_supernet(tmp_path / f"rsws_{seed}.pt").fit_info_["train_compute_seconds"]
+        row = second[second.seed == seed].iloc[0]
+        assert row["init_compute_seconds"] >= recorded > 0  # loading costs what training did
+        np.testing.assert_allclose(row["kendalltau"], first[first.seed == seed].iloc[0]
+                                   ["kendalltau"])
+    # one file for every seed: the other seed's cell fails with the reason, it is not shared
+    shared = get_predictor("rsws", checkpoint=str(tmp_path / "rsws_0.pt"), **FAST)
+    rows = evaluate(bench, shared, test_size=12, seeds=[0, 1])
+    assert rows[rows.seed == 0].error.isna().all()
+    assert "trained with seed 0, but this fit has seed 1" in rows[rows.seed == 1].error.iloc[0]

@@ -27,7 +27,20 @@ out of an all-ops model hardly classifies: ~11 % accuracy); `oneshot` with `drop
 
 `save(path)` / `WeightSharingPredictor.load(path)` (also `load_supernet`) round-trip the
 trained supernet and its config; with `checkpoint` set, `fit` loads that file when it exists and
-otherwise trains and writes it, so a sweep can reuse one supernet.
+otherwise trains and writes it, so a sweep can reuse one supernet. A checkpoint must match:
+same predictor, training hyperparameters (`epochs`, `data_fraction`, ...) and supernet layout,
+and **the same seed** — it records the seed it was trained with (`fit_info["seed"]`), and a fit
+with another seed (`ctx.seed`, or the `seed` parameter) raises a ValueError rather than silently
+sharing one supernet across seeds. For a sweep over seeds put the placeholder `{seed}` in the
+path (`checkpoint="runs/rsws_{seed}.pt"`): it is replaced by the fit's seed, so each seed trains
+and then reuses its own supernet.
+
+Loading is not free training: a fit from a checkpoint sets `reused_fit_seconds_` (see
+`Predictor`) to the compute seconds the checkpoint's training took (recorded as
+`fit_info["train_compute_seconds"]`, what `train_supernet` measured), and the evaluator charges
+them on top of the load time, so a cell fitted from a checkpoint costs what training it did. A
+checkpoint without that record (or without its seed) raises a ValueError: retrain it. A fit that
+trains sets `reused_fit_seconds_` to 0.
 """
 
 from __future__ import annotations
@@ -50,6 +63,8 @@ from predictors.weight_sharing._supernet import (
 from predictors.weight_sharing._training import TrainSettings, train_supernet
 
 FORMAT = "predbench-supernet"
+#: in a `checkpoint` path, replaced by the fit's seed (one supernet file per seed)
+SEED_PLACEHOLDER = "{seed}"
 #: hyperparameters that change the trained supernet (a checkpoint must agree on them)
 _TRAINING_PARAMS = ("epochs", "data_fraction", "preset", "batch_size", "lr", "momentum",
                     "weight_decay", "grad_clip", "augment", "drop_prob")
@@ -141,18 +156,22 @@ class WeightSharingPredictor(Predictor):
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "WeightSharingPredictor":
         """Train the supernet on `ctx.data` (archs and y are not used: a supernet needs no
-        labelled archs). With `checkpoint` naming an existing file, load it instead."""
+        labelled archs). With `checkpoint` naming an existing file (after `{seed}` is replaced
+        by the fit's seed), load it instead: it must have been trained with this seed, and
+        `reused_fit_seconds_` becomes the compute seconds its training took."""
         self._check_params()
+        self.reused_fit_seconds_ = 0.0
         data = self._data(ctx)
         config = supernet_config(ctx.space, self.preset, ctx.num_classes,
                                  int(data.x_train.shape[1]))
-        if self.checkpoint is not None and Path(self.checkpoint).exists():
+        seed = self._seed(ctx)
+        checkpoint = self.checkpoint_path(seed)
+        if checkpoint is not None and checkpoint.exists():
             start = time.perf_counter()
-            self._adopt(load_supernet(self.checkpoint), config)
-            self.fit_info_["loaded_from"] = str(self.checkpoint)
+            self._adopt(load_supernet(checkpoint), config, seed, checkpoint)
+            self.fit_info_["loaded_from"] = str(checkpoint)
             self.fit_info_["load_compute_seconds"] = time.perf_counter() - start
             return self
-        seed = self._seed(ctx)
         device = torch.device(ctx.device)
         cuda = [torch.cuda.current_device() if device.index is None else device.index] \
             if device.type == "cuda" else []
@@ -167,9 +186,15 @@ class WeightSharingPredictor(Predictor):
                                   seed, device)
         self.supernet_, self.config_ = net, config
         self.fit_info_ = {**info, "seed": seed, "loaded_from": None}
-        if self.checkpoint is not None:
-            self.save(self.checkpoint)
+        if checkpoint is not None:
+            self.save(checkpoint)
         return self
+
+    def checkpoint_path(self, seed: int) -> Path | None:
+        """The `checkpoint` file a fit with `seed` reads or writes (None when unset)."""
+        if self.checkpoint is None:
+            return None
+        return Path(str(self.checkpoint).replace(SEED_PLACEHOLDER, str(int(seed))))
 
     # -- query routine --------------------------------------------------------------------------
     def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
@@ -234,23 +259,40 @@ class WeightSharingPredictor(Predictor):
             raise ValueError(f"{path} holds a {loaded.name!r} supernet, not {cls.__name__}")
         return loaded
 
-    def _adopt(self, loaded: "WeightSharingPredictor", expected: dict[str, Any]) -> None:
+    def _adopt(self, loaded: "WeightSharingPredictor", expected: dict[str, Any], seed: int,
+               path: Path) -> None:
         """Take over a loaded supernet if it is the one this fit would train (same predictor,
-        layout and training budget; the seed may differ, so seeds can share one supernet)."""
+        layout, training budget and seed), charging the compute seconds its training took."""
         if loaded.name != self.name:
-            raise ValueError(f"checkpoint {self.checkpoint} holds a {loaded.name!r} supernet, "
+            raise ValueError(f"checkpoint {path} holds a {loaded.name!r} supernet, "
                              f"not {self.name!r}")
         ours, theirs = self.get_params(), loaded.get_params()
         differ = sorted(k for k in _TRAINING_PARAMS if ours.get(k) != theirs.get(k))
         if differ:
             theirs_text = ", ".join(f"{k}={theirs.get(k)!r}" for k in differ)
-            raise ValueError(f"checkpoint {self.checkpoint} was trained with other "
+            raise ValueError(f"checkpoint {path} was trained with other "
                              f"{', '.join(differ)} ({theirs_text})")
         if loaded.config_ != expected:
-            raise ValueError(f"checkpoint {self.checkpoint} holds a supernet {loaded.config_}, "
+            raise ValueError(f"checkpoint {path} holds a supernet {loaded.config_}, "
                              f"but this fit needs {expected}")
+        recorded_seed = loaded.fit_info_.get("seed")
+        if not _is_int(recorded_seed):
+            raise ValueError(f"checkpoint {path} does not record the seed its supernet was "
+                             f"trained with; delete it to retrain")
+        if int(recorded_seed) != int(seed):
+            hint = "" if SEED_PLACEHOLDER in str(self.checkpoint) else (
+                f"; put {SEED_PLACEHOLDER} in the checkpoint path for one supernet per seed")
+            raise ValueError(f"checkpoint {path} was trained with seed {recorded_seed}, but this "
+                             f"fit has seed {seed}{hint}")
+        seconds = loaded.fit_info_.get("train_compute_seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+                or not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"checkpoint {path} does not record the compute seconds its "
+                             f"training took (fit_info 'train_compute_seconds'), so a fit from "
+                             f"it cannot be charged; delete it to retrain")
         self.supernet_, self.config_ = loaded.supernet_, loaded.config_
         self.fit_info_ = dict(loaded.fit_info_)
+        self.reused_fit_seconds_ = float(seconds)
 
 
 def load_supernet(path: str | os.PathLike) -> WeightSharingPredictor:
