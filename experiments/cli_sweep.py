@@ -60,6 +60,27 @@ def topline_table(rows, title: str) -> Table:
     return table
 
 
+def failure_lines(rows) -> list[str]:
+    """One line per predictor that failed somewhere: non-finite predictions (ranked last) and
+    cells whose predictor raised (scored as no information) — instead of one warning per arch."""
+    import pandas as pd
+
+    label = "predictor_label" if "predictor_label" in rows else "predictor"
+    lines = []
+    for name, group in rows.groupby(label):
+        failed = pd.to_numeric(group.get("n_failed"), errors="coerce").fillna(0)
+        tested = pd.to_numeric(group["n_test"], errors="coerce").fillna(0)
+        raised = group["error"].dropna()
+        if failed.sum() == 0 and raised.empty:
+            continue
+        text = f"{name}: {int(failed.sum())} of {int(tested.sum())} predictions failed " \
+               f"(ranked last)"
+        if len(raised):
+            text += f"; {len(raised)} of {len(group)} cells raised, e.g. {raised.iloc[0][:120]}"
+        lines.append(text)
+    return lines
+
+
 @one_line_errors
 def sweep(
     spec_path: Path = typer.Argument(..., help="Sweep spec (TOML): benchmarks, predictors, grid."),
@@ -84,6 +105,8 @@ def sweep(
                           ray_address=ray_address)
     frame = store.frame()
     console.print(summary_table(frame, f"{spec_path.name}: {len(frame)} rows in {db}"))
+    for line in failure_lines(frame):
+        console.print(f"[yellow]failures[/yellow] {line}")
     if export is not None:
         console.print(f"wrote {store.export(export)}")
     store.close()
@@ -104,7 +127,9 @@ def run(
         paths = run_main_job(out, seeds, workers,
                              on_progress=lambda d, t: bar.update(task, completed=d, total=t))
     rows = read_rows([paths["store"]])
-    console.print(topline_table(rows, f"predbench run: {len(rows)} rows; best budget per "
-                                      f"predictor (mean over seeds)"))
+    console.print(topline_table(rows, f"predbench run: {len(rows)} rows, reporting split; best "
+                                      f"budget per predictor (mean over every seed)"))
+    for line in failure_lines(rows):
+        console.print(f"[yellow]failures[/yellow] {line}")
     for name, path in paths.items():
         console.print(f"{name}: {path}")

@@ -55,6 +55,66 @@ def test_recommend_ranks_within_budget():
     assert recommend(configs, 0, 0.001).empty
 
 
+def test_every_seed_counts_and_failures_are_reported():
+    configs = configurations(hand_made_rows())
+    synflow = configs[configs.predictor == "synflow"].iloc[0]
+    # the seed whose predictor raised counts as no information (0), not as a missing seed
+    assert synflow.seeds == 4 and synflow.cells == 4
+    assert synflow.kendalltau == pytest.approx((0.39 + 0.40 + 0.41 + 0.0) / 4)
+    assert synflow.failed == pytest.approx(0.25) and synflow.usable
+
+
+def test_oracle_never_enters_front_heatmap_or_recommend(tmp_path):
+    from experiments.plots import budget_grid
+
+    rows = hand_made_rows()
+    oracle = [dict(predictor="valacc", family="learning_curve", train_size=0, fidelity=8,
+                   seed=s, kendalltau=1.0, spearman=1.0, init_train_seconds=0.0,
+                   init_compute_seconds=0.0, query_train_seconds=1.0, query_compute_seconds=0.0,
+                   error=None, oracle=True, status="ok") for s in range(3)]
+    rows = pd.concat([rows, pd.DataFrame(oracle)], ignore_index=True)
+    configs = configurations(rows)
+    assert configs[configs.predictor == "valacc"].oracle.iloc[0]
+    assert "valacc" not in set(configs[pareto_front(configs)].predictor)
+    assert "valacc" not in set(recommend(configs, 1e9, 1e9, top=50).predictor)
+    _, _, best = budget_grid(configs)
+    assert all(c is None or c["predictor"] != "valacc" for row in best for c in row)
+    from experiments.cli_sweep import topline_table
+
+    table = topline_table(rows, "t")
+    assert "valacc" not in [str(c) for c in table.columns[0]._cells]
+
+
+def test_compute_only_configurations_get_a_front_of_their_own():
+    rows = hand_made_rows()
+    # on a table the model-based predictors are charged compute seconds only (NaN training)
+    table_rows = rows.copy()
+    mb = table_rows.family == "model_based"
+    table_rows.loc[mb, "init_train_seconds"] = np.nan
+    configs = configurations(table_rows)
+    assert set(configs[configs.family == "model_based"].clock) == {"compute only"}
+    front = configs[pareto_front(configs)]
+    # xgb@200 (compute 2 s) would dominate sotle/synflow on init time if compared across clocks
+    assert {"synflow", "sotle"} <= set(front.predictor)
+    assert {"xgb"} <= set(front.predictor)
+    picked = recommend(configs, init_seconds=100, query_seconds=100)
+    assert picked.clock.tolist()[0] == "train+compute"
+    assert picked.clock.tolist()[-1] == "compute only"
+
+
+def test_all_failed_configuration_is_not_usable():
+    rows = hand_made_rows()
+    broken = [dict(predictor="jacov", family="zero_cost", train_size=0, fidelity=0, seed=s,
+                   kendalltau=0.0, spearman=0.0, init_train_seconds=0.0,
+                   init_compute_seconds=0.0, query_train_seconds=0.0,
+                   query_compute_seconds=0.0, error="ValueError: no batches", status="failed")
+              for s in range(3)]
+    configs = configurations(pd.concat([rows, pd.DataFrame(broken)], ignore_index=True))
+    jacov = configs[configs.predictor == "jacov"].iloc[0]
+    assert not jacov.usable and jacov.failed == 1.0
+    assert "jacov" not in set(configs[pareto_front(configs)].predictor)
+
+
 def predbench(*args: str) -> subprocess.CompletedProcess:
     exe = shutil.which("predbench") or str(Path(sys.executable).parent / "predbench")
     return subprocess.run([exe, *args], capture_output=True, text=True, timeout=180)
