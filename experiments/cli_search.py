@@ -8,6 +8,12 @@ options, e.g. `default`, `table:path=nb201.csv,space=nb201`,
 `live:dataset=shapes10,preset=small,db=results/live.db`. Writes one CSV per finished (algo,
 predictor, seed) under `<out>/trajectories/` (skipped when the command is run again with the same
 settings), all rows in `<out>/trajectories.csv`, and the figure `<out>/search.png/.svg`.
+
+`--split tuning|reporting` searches one half of the space (`benchmarks.splits`; default all).
+Regret is measured against the benchmark's own optimum over that split (best validation
+accuracy, and the test accuracy of that best-validation arch where the benchmark stores test
+accuracies; `experiments.search.optimum`); on a live benchmark the optimum is unknown and the
+incumbents are shown instead.
 """
 
 from __future__ import annotations
@@ -133,14 +139,17 @@ def search(
     predictor_param: list[str] = typer.Option([], "--predictor-param",
                                               help="Predictor hyperparameter KEY=VALUE."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write search.png/.svg."),
+    split: str = typer.Option("all", "--split", help="all, tuning or reporting: the half of "
+                                                     "the space searched (benchmarks.splits)."),
 ) -> None:
     """Run (or resume) NAS loops; finished (algo, predictor, seed) runs are skipped."""
     import torch
 
     from benchmarks import load_benchmark
-    from experiments.search import run_search
+    from benchmarks.splits import check_split
+    from experiments.search import run_search, search_optimum
+    from experiments.search.optimum import trains_on_miss
     from experiments.search.plot import plot_trajectories, run_label
-    from experiments.search.state import trains_on_miss
     from experiments.search.store import TrajectoryStore, config_digest
 
     algos = [a.strip() for a in algo.split(",") if a.strip()]
@@ -148,6 +157,7 @@ def search(
     if not algos:
         raise ValueError("--algo names no algorithm")
     seed_list = parse_seeds(seeds)
+    check_split(split)
     if budget is not None and budget < 1:
         raise ValueError(f"--budget must be >= 1, got {budget}")
     if budget_seconds is not None and budget_seconds <= 0:
@@ -161,6 +171,9 @@ def search(
     if bench.space.name != space:
         raise ValueError(f"--space {space} but the benchmark holds {bench.space.name} archs")
     runs = plan_runs(algos, names, params, predictor_params, bench)
+    optimum = search_optimum(bench, split)
+    if optimum.size == 0 and not trains_on_miss(bench):
+        raise ValueError(f"{optimum.note} ({bench.describe()})")
     torch.set_num_threads(1)  # the loops' predictors are small; keep the machine's other cores
 
     store = TrajectoryStore(out)
@@ -173,13 +186,14 @@ def search(
             digest = config_digest({
                 "benchmark": bench.describe(), "kind": kind, "options": options,
                 "budget": budget, "budget_seconds": budget_seconds, "params": own,
-                "predictor_params": predictor_params if run_predictor else {}})
+                "predictor_params": predictor_params if run_predictor else {}, "split": split})
             for seed in seed_list:
                 bar.update(task, description=f"{run_label(run_algo, label)} seed {seed}")
                 done = store.load(run_algo, label, seed, digest)
                 if done is None:
                     done = run_search(run_algo, bench, budget, seed, run_predictor,
-                                      budget_seconds=budget_seconds,
+                                      budget_seconds=budget_seconds, split=split,
+                                      optimum=optimum,
                                       predictor_params=predictor_params if run_predictor
                                       else None,
                                       on_step=lambda row: bar.advance(task), **own)
@@ -192,21 +206,27 @@ def search(
     frame = pd.concat(frames, ignore_index=True)
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "trajectories.csv", index=False)
-    best = None if trains_on_miss(bench) else float(max(bench.final_val_acc()))
-    console.print(summary(frame, best))
+    console.print(summary(frame, optimum))
     console.print(f"trajectories: {out / 'trajectories.csv'}")
     if plot:
-        paths = plot_trajectories(frame, out / "search", best,
-                                  title=f"{bench.describe()}: mean ± SE over "
+        where = "" if split == "all" else f" ({split} split)"
+        paths = plot_trajectories(frame, out / "search", optimum,
+                                  title=f"{bench.describe()}{where}: mean ± SE over "
                                         f"{len(seed_list)} seed(s)")
         console.print(f"plot: {', '.join(str(p) for p in paths)}")
 
 
-def summary(frame: pd.DataFrame, best: float | None) -> Table:
-    """Per (algo, predictor): seeds, final incumbent (and regret), seconds per query."""
-    table = Table(title="search: final incumbent per run, mean over seeds")
+def summary(frame: pd.DataFrame, optimum: Any) -> Table:
+    """Per (algo, predictor): seeds, the final incumbent's validation and test accuracy, the
+    validation and test regret against `optimum` (an `Optimum`; columns left out where it is
+    unknown), seconds per query. The caption says what the optimum is."""
+    table = Table(title="search: final incumbent per run, mean over seeds",
+                  caption=optimum.describe())
+    has_test = bool(frame["incumbent_test"].notna().any())
     columns = ["algo", "predictor", "seeds", "queries", "incumbent"]
-    columns += ["regret"] if best is not None else []
+    columns += ["incumbent_test"] if has_test else []
+    columns += ["regret"] if optimum.known else []
+    columns += ["test_regret"] if optimum.known and optimum.has_test and has_test else []
     columns += ["train_s_total", "compute_s_per_query"]
     for c in columns:
         table.add_column(c, justify="left" if c in ("algo", "predictor") else "right")
@@ -214,8 +234,12 @@ def summary(frame: pd.DataFrame, best: float | None) -> Table:
         last = group.sort_values("step").groupby("seed").tail(1)
         cells = [a, p, str(len(last)), f"{group.groupby('seed').size().mean():.0f}",
                  f"{last['incumbent'].mean():.2f}"]
-        if best is not None:
-            cells.append(f"{(best - last['incumbent']).mean():.3f}")
+        if has_test:
+            cells.append(f"{last['incumbent_test'].mean():.2f}")
+        if optimum.known:
+            cells.append(f"{optimum.regret(last['incumbent']).mean():.3f}")
+            if optimum.has_test and has_test:
+                cells.append(f"{optimum.test_regret(last['incumbent_test']).mean():.3f}")
         cells += [f"{last['cum_train_seconds'].mean():.1f}",
                   f"{(group['compute_seconds'].sum() / len(group)):.4f}"]
         table.add_row(*cells)

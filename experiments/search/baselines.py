@@ -50,8 +50,8 @@ def local_search(state: SearchState, move: str = "best", num_init: int = 1) -> N
     neighbourhood (`space.neighbors`) in random order; with move="best" (the paper's Algorithm
     1 and NASLib's default) move to the best neighbour if it beats the current arch, with
     move="first" move as soon as one neighbour improves. At a local optimum restart from a
-    random unseen arch. Neighbours already evaluated cost nothing; on a fixed-pool table only
-    neighbours the table holds are considered."""
+    random unseen arch. Neighbours already evaluated cost nothing; only neighbours the search
+    may query are considered (on a fixed-pool table those it holds; always those of the split)."""
     if move not in ("best", "first"):
         raise ValueError(f"local search move must be 'best' or 'first', got {move!r}")
     if num_init < 1:
@@ -65,8 +65,7 @@ def local_search(state: SearchState, move: str = "best", num_init: int = 1) -> N
                 state.evaluate(arch, "init" if not state.rows else "restart")
                 starts.append(arch)
             current = max(starts, key=state.value)
-        neighbours = [n for n in state.space.neighbors(current)
-                      if state.pool_set is None or n in state.pool_set]
+        neighbours = [n for n in state.space.neighbors(current) if state.answerable(n)]
         order = state.rng.permutation(len(neighbours))
         best, best_value = current, state.value(current)
         for i in order:

@@ -1,6 +1,11 @@
-"""Search trajectories as a figure: incumbent (or regret, when the best accuracy is known)
-against queries and against time, mean ± standard error over seeds, one line per
-(algorithm, predictor). PNG + SVG.
+"""Search trajectories as a figure: against queries and against time, mean ± standard error over
+seeds, one line per (algorithm, predictor). PNG + SVG.
+
+Top row: validation — the regret against the benchmark's own optimum (`Optimum`, from
+`experiments.search.optimum.search_optimum`) when it is known, else the incumbent's validation
+accuracy. Bottom row, when the trajectories carry test accuracies: the test accuracy of the
+incumbent chosen by validation (what a user would deploy) — as test regret against the
+optimum's test accuracy when it is known, else as the accuracy itself.
 
 The time axis is the search's cost: benchmark-recorded training seconds plus the optimizer's
 measured compute seconds when the benchmark records training times, and compute seconds alone
@@ -39,8 +44,11 @@ def _time(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
     return compute, "optimizer compute seconds (measured; the benchmark records no training time)"
 
 
-def curves(frame: pd.DataFrame, best: float | None) -> dict[str, dict[str, Any]]:
-    """Per run label: steps, mean/se by query; time grid, mean/se by time; the time clock."""
+def curves(frame: pd.DataFrame, best: float | None, column: str = "incumbent"
+           ) -> dict[str, dict[str, Any]]:
+    """Per run label: steps, mean/se by query; time grid, mean/se by time; the time clock.
+    The plotted value is `best - frame[column]` (a regret) or, when `best` is None, the
+    column itself."""
     out: dict[str, dict[str, Any]] = {}
     for (algo, predictor), group in frame.groupby(["algo", "predictor"], sort=False):
         seeds = [g.sort_values("step") for _, g in group.groupby("seed")]
@@ -48,7 +56,7 @@ def curves(frame: pd.DataFrame, best: float | None) -> dict[str, dict[str, Any]]
         by_query = np.full((len(seeds), length), np.nan)
         times, values, clock = [], [], ""
         for i, g in enumerate(seeds):
-            y = g["incumbent"].to_numpy(dtype=float)
+            y = g[column].to_numpy(dtype=float)
             y = best - y if best is not None else y
             by_query[i, :len(y)] = y
             by_query[i, len(y):] = y[-1]  # a run that stopped early keeps its final value
@@ -72,10 +80,11 @@ def curves(frame: pd.DataFrame, best: float | None) -> dict[str, dict[str, Any]]
     return out
 
 
-def plot_trajectories(frame: pd.DataFrame, out_stem: str | Path, best: float | None = None,
+def plot_trajectories(frame: pd.DataFrame, out_stem: str | Path, optimum: Any = None,
                       title: str | None = None) -> list[Path]:
     """Draw `frame` (run_search rows of several algos/predictors/seeds); write
-    `<out_stem>.png` and `.svg`; return the paths."""
+    `<out_stem>.png` and `.svg`; return the paths. `optimum` is the `Optimum` the regrets are
+    measured against (None or an unknown one: incumbents are drawn)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,10 +92,36 @@ def plot_trajectories(frame: pd.DataFrame, out_stem: str | Path, best: float | N
 
     if frame.empty:
         raise ValueError("no search trajectories to plot")
-    data = curves(frame, best)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    ylabel = ("regret (best - incumbent validation accuracy, %)" if best is not None
-              else "incumbent validation accuracy (%)")
+    val_best = optimum.val if optimum is not None and optimum.known else None
+    test_best = optimum.test if optimum is not None and optimum.has_test else None
+    panels = [(curves(frame, val_best), val_best is not None,
+               "validation regret (best - incumbent validation accuracy, %)" if val_best is not None
+               else "incumbent validation accuracy (%)")]
+    if "incumbent_test" in frame and frame["incumbent_test"].notna().any():
+        panels.append((curves(frame, test_best, "incumbent_test"), test_best is not None,
+                       "test regret (test acc. of the best-validation arch - incumbent's, %)"
+                       if test_best is not None else
+                       "test accuracy of the incumbent (chosen by validation, %)"))
+    fig, axes = plt.subplots(len(panels), 2, figsize=(12, 4.5 * len(panels)), squeeze=False)
+    for i, (row, (data, regret, ylabel)) in enumerate(zip(axes, panels)):
+        _draw(row, data, regret, ylabel, plt, floor=i == 0)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title or "NAS search trajectories (mean ± standard error over seeds)",
+                 fontsize=10)
+    fig.tight_layout()
+    stem = Path(out_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for p in paths:
+        fig.savefig(p, dpi=130)
+    plt.close(fig)
+    return paths
+
+
+def _draw(axes: Any, data: dict[str, dict[str, Any]], regret: bool, ylabel: str, plt: Any,
+          floor: bool) -> None:
+    """One row: against queries, against time. `floor`: the values cannot go below 0
+    (validation regret; a test regret can)."""
     clock = ""
     # one colour per run while the 10-colour cycle lasts; beyond it, tab20 and a second line style,
     # so that no two runs look alike
@@ -107,18 +142,8 @@ def plot_trajectories(frame: pd.DataFrame, out_stem: str | Path, best: float | N
     axes[1].set_xscale("log")
     for ax in axes:
         ax.set_ylabel(ylabel, fontsize=8)
-        if best is not None:
+        if regret:
             ax.set_yscale("symlog", linthresh=0.01)  # regret reaches 0 (the best arch found)
-            ax.set_ylim(bottom=0.0)
+            if floor:
+                ax.set_ylim(bottom=0.0)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title or "NAS search trajectories (mean ± standard error over seeds)",
-                 fontsize=10)
-    fig.tight_layout()
-    stem = Path(out_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p, dpi=130)
-    plt.close(fig)
-    return paths

@@ -12,6 +12,17 @@ Pools: a tabular benchmark with a fixed set of archs (e.g. the shipped default, 
 cells) can only answer the archs it holds, so sampling and mutation are restricted to them
 (mutations are retried a bounded number of times, then a random known arch is used instead).
 A live benchmark trains on a miss, so any arch of the space may be queried.
+
+Splits (`benchmarks.splits`): with `split="tuning"` or `"reporting"` only archs of that half of
+the space are sampled, mutated into or queried — a pool is filtered, and on a live benchmark
+archs outside the split are rejected like seen ones. Reported numbers come from the reporting
+split; choices of loop settings from the tuning split.
+
+Rows also say what a user would deploy: the incumbent is the arch with the best validation
+accuracy so far (ties: the earlier query stays), and each row carries its test accuracy
+(`incumbent_test`, NaN where the benchmark stores none) and the validation and test regret
+against `optimum` (`experiments.search.optimum`; NaN where the optimum is unknown). The loops
+themselves never see a test accuracy.
 """
 
 from __future__ import annotations
@@ -22,22 +33,26 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from benchmarks.splits import check_split, in_split, restrict
+from experiments.search.optimum import Optimum, trains_on_miss
+
+
+__all__ = ["SearchState", "StopSearch", "trains_on_miss"]
+
 
 class StopSearch(Exception):
     """The budget is spent (or no unseen arch is left): the loop ends here."""
 
 
-def trains_on_miss(benchmark: Any) -> bool:
-    """Whether `benchmark.curve` answers any arch of the space (by training it)."""
-    return bool(getattr(benchmark, "trains_on_miss", getattr(benchmark, "kind", "") == "live"))
-
-
 class SearchState:
     def __init__(self, benchmark: Any, budget: int | None, budget_seconds: float | None,
                  seed: int, on_step: Callable[[dict[str, Any]], None] | None = None,
-                 mutation_tries: int = 20) -> None:
+                 mutation_tries: int = 20, split: str = "all",
+                 optimum: Optimum | None = None) -> None:
         self.benchmark = benchmark
         self.space = benchmark.space
+        self.split = check_split(split)
+        self.optimum = optimum
         self.budget = budget
         self.budget_seconds = budget_seconds
         self.rng = np.random.default_rng(seed)
@@ -45,11 +60,15 @@ class SearchState:
         self.mutation_tries = int(mutation_tries)
         # a fixed pool (tables): sample by index into it; its order is the source's order, so
         # the draws are reproducible under the seed
-        self.pool: list[Any] | None = None if trains_on_miss(benchmark) else list(benchmark.archs())
+        self.pool: list[Any] | None = (None if trains_on_miss(benchmark)
+                                       else restrict(benchmark.archs(), self.split))
         self.pool_set = None if self.pool is None else set(self.pool)
         if self.pool is not None and not self.pool:
-            raise ValueError(f"benchmark {benchmark!r} holds no architectures to search")
+            where = "" if self.split == "all" else f" of the {self.split} split"
+            raise ValueError(f"benchmark {benchmark!r} holds no architectures{where} to search")
         self.accuracy: dict[Any, float] = {}   # evaluated arch -> final validation accuracy
+        self.test_accuracy: dict[Any, float] = {}  # evaluated arch -> test accuracy (reporting)
+        self.incumbent_arch: Any = None        # best validation accuracy so far (first on ties)
         self.history: list[Any] = []           # evaluated archs in query order
         self.rows: list[dict[str, Any]] = []
         self.train_total = 0.0                 # benchmark-recorded seconds (queries + partials)
@@ -70,8 +89,8 @@ class SearchState:
 
     @property
     def incumbent(self) -> float:
-        values = [v for v in self.accuracy.values() if not math.isnan(v)]
-        return max(values) if values else math.nan
+        """The best validation accuracy so far (NaN before the first finite one)."""
+        return math.nan if self.incumbent_arch is None else self.accuracy[self.incumbent_arch]
 
     def value(self, arch: Any) -> float:
         """Accuracy of an evaluated arch, with NaN (a failed run) ranked below everything."""
@@ -85,14 +104,22 @@ class SearchState:
             raise StopSearch
         if arch in self.accuracy:
             raise RuntimeError(f"search bug: {arch} was already evaluated")
+        if not self.answerable(arch):
+            raise RuntimeError(f"search bug: {arch} is outside the {self.split} split or the "
+                               f"benchmark's pool")
         compute = time.perf_counter() - self._mark
         curve = self.benchmark.curve(arch)
         accuracy = float(curve.final_val_acc)
+        test = math.nan if curve.test_acc is None else float(curve.test_acc)
         train = float(curve.train_seconds())
         if self.budget_seconds is not None and math.isnan(train):
             raise ValueError(f"the benchmark recorded no training seconds for {arch}; give the "
                              f"budget in queries instead of budget_seconds")
         self.accuracy[arch] = accuracy
+        self.test_accuracy[arch] = test
+        if not math.isnan(accuracy) and (self.incumbent_arch is None
+                                         or accuracy > self.accuracy[self.incumbent_arch]):
+            self.incumbent_arch = arch  # strictly better only: the earlier arch keeps a tie
         self.history.append(arch)
         self.charged.add(arch)  # its curve is now paid for in full
         partial = self.partial_pending
@@ -100,9 +127,19 @@ class SearchState:
         self.train_unknown |= math.isnan(train)
         self.train_total += (0.0 if math.isnan(train) else train) + partial
         self.compute_total += compute
+        best = self.incumbent_arch
+        incumbent = math.nan if best is None else self.accuracy[best]
+        incumbent_test = math.nan if best is None else self.test_accuracy[best]
+        opt = self.optimum
         row = {
-            "step": len(self.history), "arch": self.space.format(arch), "phase": phase,
-            "accuracy": accuracy, "incumbent": self.incumbent, "train_seconds": train,
+            "split": self.split, "step": len(self.history), "arch": self.space.format(arch),
+            "phase": phase, "accuracy": accuracy, "test_accuracy": test,
+            "incumbent": incumbent,
+            "incumbent_arch": None if best is None else self.space.format(best),
+            "incumbent_test": incumbent_test,
+            "regret": math.nan if opt is None else float(opt.regret(incumbent)),
+            "test_regret": math.nan if opt is None else float(opt.test_regret(incumbent_test)),
+            "train_seconds": train,
             "partial_train_seconds": partial, "compute_seconds": compute,
             "cum_train_seconds": math.nan if self.train_unknown else self.train_total,
             "cum_compute_seconds": self.compute_total,
@@ -125,11 +162,32 @@ class SearchState:
             self.partial_pending += seconds
 
     # -- proposing archs -------------------------------------------------------------------
+    def answerable(self, arch: Any) -> bool:
+        """In the benchmark's pool (when it has one) and in the search's split."""
+        if self.pool_set is not None:
+            return arch in self.pool_set  # the pool is already restricted to the split
+        return in_split(arch, self.split)
+
     def allowed(self, arch: Any, exclude: Iterable[Any] = ()) -> bool:
-        """Not yet evaluated, answerable by the benchmark, not in `exclude`."""
+        """Not yet evaluated, answerable (pool and split), not in `exclude`."""
         if arch in self.accuracy or arch in exclude:
             return False
-        return self.pool_set is None or arch in self.pool_set
+        return self.answerable(arch)
+
+    def reference_sample(self, n: int, rng: np.random.Generator) -> list[Any]:
+        """Up to `n` distinct archs the search may meet (pool and split), drawn with `rng`
+        (not the proposal stream) — e.g. to fix a score scale for the whole search."""
+        if self.pool is not None:
+            pick = rng.choice(len(self.pool), size=min(int(n), len(self.pool)), replace=False)
+            return [self.pool[int(i)] for i in sorted(pick.tolist())]
+        chosen: dict[Any, None] = {}
+        for _ in range(50 * int(n)):
+            if len(chosen) >= n:
+                break
+            arch = self.space.sample(rng)
+            if in_split(arch, self.split):
+                chosen[arch] = None
+        return list(chosen)
 
     def random_unseen(self, exclude: set[Any] | frozenset[Any] = frozenset()) -> Any:
         """A uniformly random arch that is allowed; StopSearch when none is left."""

@@ -6,6 +6,15 @@
   computed once and cached for the whole run (the predictor draws one minibatch per call from
   the same seed, so cached and fresh scores are comparable). OMNI predictors keep their own
   zero-cost cache across refits; the copies of an ensemble share one cache and one proxy seed.
+- A predictor whose scores are relative to the set it is queried on (`zc_ensemble`: ranks within
+  the queried archs) would put cached scores of different rounds on different scales. Such a
+  predictor has a `calibrate(reference_archs, ctx)` method: before its first query the
+  surrogate draws `REFERENCE_SIZE` archs the search may meet (pool and split; a stream of its
+  own, so the proposals do not change) and calibrates every member on them once. From then on
+  each arch's score is a fixed function of the arch (for `zc_ensemble`: each proxy through the
+  empirical CDF of the reference's raw scores), so every score of the search — cached or new,
+  from any round — is on one scale. The reference's scoring is the optimizer's own work and is
+  booked in its compute seconds.
 - Predictors that read curves (learning-curve, hybrid, OMNI ensembles) get a `CurveView` with
   the evaluated archs in full and candidates up to `fidelity` epochs (0 unless asked for); the
   recorded seconds of those partial curves are charged to the search (`charge_partial`).
@@ -30,6 +39,8 @@ import numpy as np
 from predictors import Context, Predictor, get_predictor
 
 UNCERTAINTY = ("auto", "native", "ensemble")
+#: archs scored once at a search's start to fix the scale of set-relative predictors
+REFERENCE_SIZE = 100
 
 
 def build_predictor(predictor: str | Predictor, params: dict[str, Any] | None,
@@ -143,6 +154,9 @@ class Surrogate:
         self.bootstrap = bool(bootstrap) and self.mode == "ensemble"
         self.caches: list[dict[Any, float]] = [{} for _ in self.members]
         self.rng = np.random.default_rng([self.seed, 104729])  # bootstrap draws only
+        # set-relative scores (zc_ensemble): calibrated on a fixed reference before first use
+        self.calibrates = all(callable(getattr(m, "calibrate", None)) for m in self.members)
+        self.reference: list[Any] | None = None
 
     def _trained(self) -> list[Any]:
         """The evaluated archs with a finite accuracy (what predictors learn from)."""
@@ -177,6 +191,8 @@ class Surrogate:
             for arch in archs:
                 self.state.charge_partial(arch, self.fidelity)
         ctx = self.context(archs)
+        if self.calibrates and self.reference is None:
+            self.calibrate()
         if self.mode == "native":
             mean, std = self.members[0].query(archs, ctx, return_std=True)
             return _vector(mean, len(archs)), _vector(std, len(archs))
@@ -186,6 +202,14 @@ class Surrogate:
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
                 return np.nanmean(outputs, 0), np.nanstd(outputs, 0)
         return outputs[0], None
+
+    def calibrate(self) -> None:
+        """Fix every member's score scale on one reference sample for the whole search."""
+        rng = np.random.default_rng([self.seed, 15485863])  # not the proposal stream
+        self.reference = self.state.reference_sample(REFERENCE_SIZE, rng)
+        ctx = self.context()  # the reference archs' curves are never read
+        for member in self.members:
+            member.calibrate(self.reference, ctx)
 
     def _query(self, index: int, member: Predictor, archs: list[Any], ctx: Context) -> np.ndarray:
         if not self.cached:

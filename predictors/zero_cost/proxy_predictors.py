@@ -133,36 +133,42 @@ class ZeroCostPredictor(Predictor):
 class Jacov(ZeroCostPredictor):
     """jacob_cov (Mellor et al. 2020, v1): Jacobian correlation eigenvalue score."""
     name = "jacov"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
 class Synflow(ZeroCostPredictor):
     """synflow (Tanaka et al. 2020): log Σ|θ·∂R/∂θ| of the linearised network. Data-free."""
     name = "synflow"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
 class Snip(ZeroCostPredictor):
     """snip (Lee et al. 2019): Σ|θ·∂L/∂θ|."""
     name = "snip"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
 class Grasp(ZeroCostPredictor):
     """grasp (Wang et al. 2020): Σ −θ·(H g)."""
     name = "grasp"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
 class Fisher(ZeroCostPredictor):
     """fisher (Theis et al. 2018; Turner et al. 2020): per-channel ½·mean(Σ a·∂L/∂a)²."""
     name = "fisher"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
 class GradNorm(ZeroCostPredictor):
     """grad_norm (Abdelfattah et al. 2021): Σ_l ‖∂L/∂θ_l‖."""
     name = "grad_norm"
+    configs = {"paper": {"batch_size": 256}}  # NASLib experiment config search.batch_size
 
 
 @register_predictor
@@ -209,10 +215,27 @@ class Flops(ZeroCostPredictor):
 
 @register_predictor
 class ZeroCostEnsemble(Predictor):
-    """Rank average of several zero-cost proxies, computed in one shared pass per arch.
+    """Average of several zero-cost proxies, computed in one shared pass per arch.
 
-    Each proxy's scores over the queried archs become ranks scaled to [0, 1] (ties averaged);
-    an arch's score is the mean over the proxies that are finite for it (NaN when none is)."""
+    Proxies live on unrelated scales (synflow spans orders of magnitude, nwot does not), so each
+    is first mapped to [0, 1]; an arch's score is the mean over the proxies that are finite for
+    it (NaN when none is). Two ways, one per use:
+
+    - uncalibrated (the default, e.g. `evaluate`): each proxy's scores over the queried archs
+      become ranks scaled to [0, 1] (ties averaged). Such a score is relative to the queried
+      set: the same arch gets another score in another set.
+    - calibrated (`calibrate(reference_archs, ctx)`, what a NAS loop does once at its start):
+      each proxy is mapped through a fixed, strictly increasing function of the raw score — the
+      mid-rank empirical CDF of the reference archs' raw scores, interpolated linearly between
+      the reference values and continued beyond them by exponential tails that stay inside
+      (0, 1) (scale: the reference's standard deviation), so archs above (or below) every
+      reference arch keep their order instead of tying at 1 (or 0). An arch's score is then a
+      function of the arch alone: scores computed in different calls (rounds of a search,
+      cached or not) are on one scale and may be compared and ranked together.
+
+    `raw_scores` gives the per-proxy scores before either mapping. `reference_` (set by
+    `calibrate`) holds each proxy's sorted finite reference scores; it is fitted state, not a
+    hyperparameter (`get_params` leaves it out)."""
 
     name: ClassVar[str] = "zc_ensemble"
     family: ClassVar[str] = "zero_cost"
@@ -226,12 +249,51 @@ class ZeroCostEnsemble(Predictor):
         self.batch_size = batch_size
         self.seed = seed
         self.input_shape = input_shape
+        self.reference_: dict[str, np.ndarray] | None = None
+
+    def raw_scores(self, archs: Sequence[Any], ctx: Context) -> dict[str, np.ndarray]:
+        """{proxy: raw scores over `archs`} (one network per arch, one batch for all)."""
+        return score_archs(archs, ctx, list(self.proxies), preset=self.preset,
+                           batch_size=self.batch_size, seed=self.seed,
+                           input_shape=self.input_shape, who=self.name)
+
+    def calibrate(self, reference_archs: Sequence[Any], ctx: Context) -> "ZeroCostEnsemble":
+        """Fix the score scale: from now on `query` maps each proxy through the empirical CDF of
+        the raw scores of `reference_archs` (see the class docstring)."""
+        raw = self.raw_scores(reference_archs, ctx)
+        self.reference_ = {p: np.sort(v[np.isfinite(v)]) for p, v in raw.items()}
+        return self
 
     def query(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
-        scores = score_archs(archs, ctx, list(self.proxies), preset=self.preset,
-                             batch_size=self.batch_size, seed=self.seed,
-                             input_shape=self.input_shape, who=self.name)
-        return rank_average(list(scores.values()))
+        scores = self.raw_scores(archs, ctx)
+        if self.reference_ is None:
+            return rank_average(list(scores.values()))
+        mapped = np.vstack([self._fixed_scale(self.reference_.get(p, np.empty(0)), v)
+                            for p, v in scores.items()])
+        counts = np.isfinite(mapped).sum(0)
+        return np.where(counts > 0, np.nansum(mapped, axis=0) / np.maximum(counts, 1), math.nan)
+
+    @staticmethod
+    def _fixed_scale(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The strictly increasing map to (0, 1) of the class docstring; NaN stays NaN (and a
+        proxy with no finite reference score is NaN for every arch)."""
+        values = np.asarray(values, dtype=float)
+        out = np.full(values.shape, math.nan)
+        ok = np.isfinite(values)
+        n = reference.size
+        if n == 0 or not ok.any():
+            return out
+        knots, first, counts = np.unique(reference, return_index=True, return_counts=True)
+        level = (first + counts / 2.0) / n  # mid-rank ECDF at each distinct reference value
+        spread = float(np.std(reference))
+        scale = spread if spread > 0 else max(abs(float(knots[0])), 1.0) * 1e-3
+        x = values[ok]
+        y = np.interp(x, knots, level)
+        lo, hi = x < knots[0], x > knots[-1]
+        y[lo] = level[0] * np.exp((x[lo] - knots[0]) / scale)
+        y[hi] = 1.0 - (1.0 - level[-1]) * np.exp(-(x[hi] - knots[-1]) / scale)
+        out[ok] = y
+        return out
 
 
 def rank_average(columns: Sequence[np.ndarray]) -> np.ndarray:
