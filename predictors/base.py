@@ -154,7 +154,8 @@ def get_predictor(name: str, config: str | None = None, **params: Any) -> Predic
     cls = _REGISTRY[name]
     if config is not None:
         if config not in cls.configs:
-            have = ", ".join(sorted(cls.configs)) or "none (its defaults are the paper's)"
+            have = ", ".join(sorted(cls.configs)) or \
+                "none (it has no configuration of the predictor paper to restore)"
             raise ValueError(f"predictor {name!r} has no configuration {config!r}; it has: {have}")
         params = {**cls.configs[config], **params}
     accepted = inspect.signature(cls.__init__).parameters

@@ -15,6 +15,10 @@ score is refit on the whole train set. NASLib's `OmniNGBPredictor.run_hpo` keeps
 with the *lowest* `cross_val_score` — an R², where higher is better — i.e. the worst one; we do not
 copy that. The HPO time is part of `fit` (init compute seconds). A time budget makes the number
 of trials, and so the result, depend on machine load; set `hpo_seconds=None` for reproducibility.
+
+``get_predictor("omni_ngb", config="paper")``: the paper's 35 HPO trials with no time limit,
+standardised labels, and jacov on a batch of 256 images (NASLib's zero-cost loader takes its batch
+size from the experiment config, 256). It keeps the best configuration, not NASLib's worst.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
 
     name: ClassVar[str] = "omni_ngb"
     min_fidelity: ClassVar[int] = 3  # SoTL-E only from epoch 3 on (White et al. 2021, §6)
+    # NASLib OmniNGBPredictor(n_hypers=35), experiments' zero-cost batch 256
+    configs: ClassVar[dict[str, dict[str, Any]]] = {
+        "paper": {"encoding": "adjacency_one_hot", "zc_batch_size": 256, "hpo_trials": 35,
+                  "hpo_seconds": None, "hpo_folds": 3, "target_transform": None}}
 
     # NASLib OmniNGBPredictor.get_random_params
     hyperparameter_space = {
@@ -67,11 +75,10 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
                          hpo_seconds=hpo_seconds, hpo_folds=hpo_folds,
                          target_transform=target_transform, n_estimators=n_estimators,
                          learning_rate=learning_rate, minibatch_frac=minibatch_frac,
-                         max_depth=max_depth, max_features=max_features)
+                         max_depth=max_depth, max_features=max_features,
+                         min_samples_leaf=min_samples_leaf, min_samples_split=min_samples_split)
         self.preset = preset
         self.zc_batch_size = zc_batch_size
-        self.min_samples_leaf = min_samples_leaf
-        self.min_samples_split = min_samples_split
         self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
         check_sources(("jacov",), ("sotle",), encoding, self.name)
         if int(hpo_trials) < 0:

@@ -14,6 +14,10 @@ tokens. Their jacov scores are computed (memoised like all zero-cost scores here
 learning curves, so — as in NASLib — the semi-supervised step is skipped when SoTL-E is used and
 the model is trained on the labelled archs only. `num_unlabeled=None` uses as many unlabelled
 archs as labelled ones (NASLib's OMNI `synthetic_factor=1`): each costs a jacov evaluation.
+
+``get_predictor("omni_seminas", config="paper")``: `seminas`' paper configuration (NASLib's NAO
+setup and graph-sequence encoding) with jacov on a batch of 256 images, as the paper's runs
+(NASLib's zero-cost loader takes its batch size from the experiment config, 256).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class OmniSemiNASPredictor(SemiNASPredictor):
     family: ClassVar[str] = "ensemble"
     needs: ClassVar[Needs] = Needs(train_set=True, query_epochs=True, network=True)
     min_fidelity: ClassVar[int] = 3  # SoTL-E only from epoch 3 on (White et al. 2021, §6)
+    configs: ClassVar[dict[str, dict[str, Any]]] = {
+        "paper": {**SemiNASPredictor.configs["paper"], "zc_batch_size": 256, "bins": 10}}
 
     def __init__(self, preset: str = "official", zc_batch_size: int = 64, bins: int = 10,
                  encoding: str = "sequence", num_unlabeled: int | None = None,
@@ -51,8 +57,8 @@ class OmniSemiNASPredictor(SemiNASPredictor):
                  seed: int | None = None, hpo_trials: int = 0, hpo_seconds: float | None = None,
                  hpo_folds: int = 3, device: str | None = None,
                  zc_seed: int | None = None) -> None:
-        # SemiNAS stores num_unlabeled unchanged; ours may be None (= the train size)
-        super().__init__(encoding=encoding, num_unlabeled=num_unlabeled,  # type: ignore[arg-type]
+        # num_unlabeled None: as many unlabelled archs as labelled ones
+        super().__init__(encoding=encoding, num_unlabeled=num_unlabeled,
                          up_sample_ratio=up_sample_ratio, rounds=rounds,
                          semi_epochs=semi_epochs, hidden_size=hidden_size,
                          mlp_layers=mlp_layers, mlp_hidden_size=mlp_hidden_size,
@@ -96,8 +102,8 @@ class OmniSemiNASPredictor(SemiNASPredictor):
         if not hasattr(self, "epochs_"):
             raise RuntimeError(f"{self.name}: call fit before query")
         archs = as_list(archs)
-        columns = [tokenize(ctx.space, archs)]
-        offset = vocabulary(ctx.space)
+        columns = [tokenize(ctx.space, archs, self.encoding)]
+        offset = vocabulary(ctx.space, self.encoding)
         if self.use_jacov_:
             bins = to_bins(self._jacov(archs, ctx), self.jacov_edges_, self.jacov_fill_)
             columns.append((offset + bins)[:, None])
@@ -124,7 +130,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
             self.sotle_edges_ = quantile_edges(sotle, self.bins)
             self.sotle_fill_ = float(np.median(sotle))
             extra += int(self.bins)
-        self.vocab_ = vocabulary(ctx.space) + extra
+        self.vocab_ = vocabulary(ctx.space, self.encoding) + extra
         self._fit_ctx_ = ctx  # the self-training step scores unlabelled archs in this context
         try:
             return super().fit(archs, y, ctx)

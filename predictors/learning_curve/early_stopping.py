@@ -18,6 +18,7 @@ class ValAccPredictor(CurveStatistic):
     """valacc(arch) = validation accuracy (percent) at epoch F = `ctx.fidelity`."""
 
     name = "valacc"
+    configs = {"paper": {}}  # the paper's code computes the same
     output_scale = "label"  # an accuracy in percent (at epoch F, not E)
 
     def _score(self, curve: Any, arch: Any, ctx: Context) -> float:
@@ -29,6 +30,7 @@ class ValLossPredictor(CurveStatistic):
     """valloss(arch) = −(validation loss at epoch F = `ctx.fidelity`): lower loss ranks higher."""
 
     name = "valloss"
+    configs = {"paper": {}}  # the paper's code computes the same
 
     def _score(self, curve: Any, arch: Any, ctx: Context) -> float:
         return -float(check_finite_array(curve.val_loss, "validation loss", arch)[-1])

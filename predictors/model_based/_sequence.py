@@ -10,6 +10,8 @@ Tokenisation (token 0 is the decoder's start symbol, never part of a sequence):
 - darts: the 16 (input, op) pairs of the normal then the reduction cell in canonical order, one
   token per pair, 1 + input * 7 + op index (length 16, vocabulary 36).
 - any other space: the NB101 scheme on `SearchSpace.graph` (edge bits, then the node's label).
+- kind "graph_sequence" (any space): that graph scheme even where a space has its own; on NB201
+  it is the 8-node op-on-node graph, length 35, as NASLib's SemiNAS encodes NB201 cells.
 
 Model: embedding -> bidirectional LSTM -> projection + residual, L2-normalised per position (the
 encoder outputs); their mean, L2-normalised, is the architecture embedding; the predictor is a
@@ -54,19 +56,32 @@ def _darts_tokens(space: Any, arch: Any) -> list[int]:
     return [1 + inp * len(OPS) + OPS.index(op) for cell in arch.cells for op, inp in cell]
 
 
-def vocabulary(space: Any) -> int:
-    """Number of token values (start symbol included) of `space`'s sequences."""
-    if space.name == "nb201":
+KINDS = ("sequence", "graph_sequence")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown token sequence kind {kind!r}; expected one of "
+                         f"{', '.join(KINDS)}")
+
+
+def vocabulary(space: Any, kind: str = "sequence") -> int:
+    """Number of token values (start symbol included) of `space`'s sequences of `kind`."""
+    _check_kind(kind)
+    if kind == "sequence" and space.name == "nb201":
         return 1 + len(space.ops)
-    if space.name == "darts":
+    if kind == "sequence" and space.name == "darts":
         return 1 + 5 * len(space.ops)
     _, features = space.graph(space.sample(np.random.default_rng(0)))
     return 4 + features.shape[1]  # start, no edge, edge, labels, padding
 
 
-def tokenize(space: Any, archs: Sequence[Any]) -> np.ndarray:
-    """[len(archs), length] int64 token sequences (module docstring)."""
-    fn = {"nb201": _nb201_tokens, "darts": _darts_tokens}.get(space.name, _graph_tokens)
+def tokenize(space: Any, archs: Sequence[Any], kind: str = "sequence") -> np.ndarray:
+    """[len(archs), length] int64 token sequences of `kind` (module docstring)."""
+    _check_kind(kind)
+    fn = _graph_tokens
+    if kind == "sequence":
+        fn = {"nb201": _nb201_tokens, "darts": _darts_tokens}.get(space.name, _graph_tokens)
     return np.asarray([fn(space, a) for a in archs], dtype=np.int64)
 
 

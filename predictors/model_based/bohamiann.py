@@ -13,7 +13,8 @@ M^-1 = v_hat^-1/2; then
 `keep_every` steps; predictions are the mean over samples, the std combines their spread and the
 median sampled noise variance. Defaults are pybnn's `Bohamiann.train` (the authors' implementation):
 13,000 steps of which 3,000 burn-in, keep every 100th (100 samples), batch 20, lr 1e-2,
-mdecay 0.05. (NASLib runs only 100 steps, too few to leave burn-in meaningfully.)
+mdecay 0.05. (NASLib runs only 100 steps of which 10 burn-in, keeping every 5th, too few to
+leave burn-in meaningfully; `config="paper"` does that.)
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class BohamiannPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     name = "bohamiann"
     supports_std = True
+    # NASLib bohamiann.py: train(num_steps=100, num_burn_in_steps=10, keep_every=5, lr=1e-2)
+    configs = {"paper": {"target_transform": None, "num_steps": 100, "num_burn_in_steps": 10,
+                         "keep_every": 5}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,
                  hpo_trials: int = 0, hpo_seconds: float | None = None, hpo_folds: int = 3,

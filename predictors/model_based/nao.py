@@ -5,6 +5,11 @@ An LSTM encoder maps the architecture's token sequence (`_sequence.tokenize`) to
 MLP predicts the (standardised) accuracy from it, and an LSTM decoder reconstructs the sequence;
 the loss is trade_off * MSE + (1 - trade_off) * reconstruction cross-entropy. The decoder only
 regularises the embedding: a query runs the encoder and the predictor.
+
+``encoding``: "sequence" (the space's own token sequence, `_sequence.tokenize`) or
+"graph_sequence" (edge bits and node labels of `SearchSpace.graph`, NASLib's NB201 encoding).
+``get_predictor("nao", config="paper")`` is NASLib's setup: graph sequence, MLP of 16 units, lr
+1e-3, L2 1e-4, MSE, 50 epochs, no step cap.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ class NAOPredictor(TorchPredictor):
     """NAO encoder + predictor (+ decoder during training) on token sequences."""
 
     name = "nao"
-    supported_encodings = ("sequence",)
+    supported_encodings = ("sequence", "graph_sequence")
+    # NASLib seminas.py module constants and SemiNASPredictor.fit(pretrain_epochs=50), semi=False
+    configs = {"paper": {"encoding": "graph_sequence", "hidden_size": 64, "mlp_layers": 2,
+                         "mlp_hidden_size": 16, "dropout": 0.1, "loss": "mse",
+                         "trade_off": 0.8, "lr": 1e-3, "weight_decay": 1e-4, "grad_clip": 5.0,
+                         "batch_size": 100, "epochs": 50, "max_steps": None}}
     hyperparameter_space = {
         "hidden_size": int_log_uniform(32, 128),
         "lr": log_uniform(3e-4, 3e-3),
@@ -69,11 +79,12 @@ class NAOPredictor(TorchPredictor):
         self.device = device
 
     def featurize(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
-        return tokenize(ctx.space, archs)
+        return tokenize(ctx.space, archs, self.encoding)
 
     def _new_model(self, params: dict[str, Any]) -> NAO:
-        return NAO(vocabulary(self._space_), int(params["hidden_size"]), int(params["mlp_layers"]),
-                   int(params["mlp_hidden_size"]), float(params["dropout"])).to(self.torch_device)
+        return NAO(vocabulary(self._space_, self.encoding), int(params["hidden_size"]),
+                   int(params["mlp_layers"]), int(params["mlp_hidden_size"]),
+                   float(params["dropout"])).to(self.torch_device)
 
     def _fit(self, X: np.ndarray, z: np.ndarray, params: dict[str, Any],
              rng: np.random.Generator) -> NAO:

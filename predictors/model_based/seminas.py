@@ -11,7 +11,9 @@ Up-sampling is done by weighting each labelled arch's prediction loss by `up_sam
 (the same objective as repeating it that many times, at 1/r of the cost per epoch); the
 unlabelled archs also train the decoder's reconstruction, which is where the encoder gains from
 them. The paper uses M = 10,000 unlabelled archs for N = 100 labelled ones; NASLib uses as many
-as labelled (`synthetic_factor=1`); the default here, 1,000, is scaled to CPU budgets.
+as labelled (`synthetic_factor=1`; ``num_unlabeled=None`` here); the default here, 1,000, is
+scaled to CPU budgets. ``get_predictor("seminas", config="paper")`` is NASLib's setup (`nao`'s
+paper configuration, then one round on as many unlabelled archs as labelled, 50 epochs).
 """
 
 from __future__ import annotations
@@ -35,9 +37,13 @@ class SemiNASPredictor(NAOPredictor):
         **NAOPredictor.hyperparameter_space,
         "up_sample_ratio": choice([1, 3, 10]),
     }
+    # NASLib SemiNASPredictor(semi=True).fit(iterations=1, epochs=50, pretrain_epochs=50)
+    configs = {"paper": {**NAOPredictor.configs["paper"], "num_unlabeled": None,
+                         "up_sample_ratio": 10, "rounds": 1, "semi_epochs": 50}}
 
     def __init__(self, encoding: str = "sequence",
-                 num_unlabeled: int = 1000,    # SemiNAS paper M = 10,000; scaled down for CPU
+                 num_unlabeled: int | None = 1000,  # SemiNAS paper M = 10,000; scaled down
+                                                    # for CPU; None: as many as labelled
                  up_sample_ratio: float = 10,  # SemiNAS paper / NASLib up_sample_ratio
                  rounds: int = 1,              # NASLib fit(iterations=1); the paper's search runs 3
                  semi_epochs: int = 50,        # NASLib SemiNASPredictor.fit(epochs=50)
@@ -67,9 +73,10 @@ class SemiNASPredictor(NAOPredictor):
         with torch_session(torch_seed(rng), device):
             model = self._new_model(params)
             train_nao(model, X, z, params, int(params["epochs"]), device)
-            m = int(params["num_unlabeled"])
+            m = len(z) if params["num_unlabeled"] is None else int(params["num_unlabeled"])
             for _ in range(int(params["rounds"]) if m > 0 else 0):
-                unlabeled = tokenize(self._space_, [self._space_.sample(rng) for _ in range(m)])
+                unlabeled = tokenize(self._space_, [self._space_.sample(rng) for _ in range(m)],
+                                     self.encoding)
                 pseudo = predict_nao(model, unlabeled, device)
                 weights = np.concatenate([np.full(len(z), float(params["up_sample_ratio"])),
                                           np.ones(m)])
