@@ -380,6 +380,18 @@ def markdown_table(summary: pd.DataFrame, columns: str, metric: str = "kendallta
     return "\n".join(lines)
 
 
+def frame_markdown(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A small frame as a markdown table (floats to `digits` decimals)."""
+    def text(v: Any) -> str:
+        return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
+             "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(text(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def print_summary(summary: pd.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.table import Table

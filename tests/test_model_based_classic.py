@@ -184,9 +184,29 @@ def test_hpo_picks_by_held_out_tau_within_budget():
     assert only_default.best_params_ == only_default.get_params()
 
 
-def test_accuracy_script(tmp_path):
-    from experiments import model_based_accuracy as script
+def _study(name: str):
+    """A script of the repository's `studies/` folder (not a package) as a module."""
+    import importlib.util
+    from pathlib import Path
 
+    path = Path(__file__).resolve().parents[1] / "studies" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_study", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_accuracy_study(tmp_path):
+    """studies/model_based_accuracy.py: evaluate's rows on the reporting split, resumable,
+    a summary over seeds; usage errors exit 2."""
+    from experiments.evaluate import ROW_COLUMNS
+
+    script = _study("model_based_accuracy")
+    specs = script.common.parse_specs("gp:encoding=path,kernel=rbf,xgb:num_boost_round=20")
+    assert [(s.label, s.name, s.params) for s in specs] == [
+        ("gp:encoding=path:kernel=rbf", "gp", {"encoding": "path", "kernel": "rbf"}),
+        ("xgb:num_boost_round=20", "xgb", {"num_boost_round": 20})]
+    assert script.common.parse_ints("100-102,7", "--seeds") == [100, 101, 102, 7]
     space = get_search_space("nb201")
     rng = np.random.default_rng(0)
     archs = list({space.sample(rng) for _ in range(400)})
@@ -194,15 +214,30 @@ def test_accuracy_script(tmp_path):
                           "val_accuracy": [80 + 2 * _target("nb201", a) for a in archs]})
     csv = tmp_path / "acc.csv"
     table.to_csv(csv, index=False)
-    out = tmp_path / "out.csv"
-    code = script.main(["--predictors", "svr,xgb:num_boost_round=20", "--sizes", "20,50",
-                        "--seeds", "2", "--test-size", "50", "--data", str(csv),
-                        "--out", str(out), "--no-progress"])
-    assert code == 0
-    rows = pd.read_csv(out)
-    assert len(rows) == 2 * 2 * 2 and set(script.COLUMNS) <= set(rows.columns)
-    assert rows["error"].isna().all() and rows["kendalltau"].notna().all()
+    out = tmp_path / "out"
+    args = ["--predictors", "svr,xgb:num_boost_round=20", "--sizes", "20,50", "--test-size",
+            "50", "--data", str(csv), "--out", str(out), "--quiet"]
+    assert script.main([*args, "--seeds", "100-101"]) == 0
+    rows = pd.read_csv(out / "rows.csv")
+    assert len(rows) == 2 * 2 * 2 and {"label", *ROW_COLUMNS} <= set(rows.columns)
+    assert set(rows["label"]) == {"svr", "xgb:num_boost_round=20"}
+    assert (rows["split"] == "reporting").all() and not rows["oracle"].any()
+    assert rows["error"].isna().all() and (rows["status"] == "ok").all()
     assert rows.groupby("train_size")["kendalltau"].mean()[50] > 0.4
-    assert (rows["fit_seconds"] > 0).all()
-    assert script.main(["--data", str(tmp_path / "missing.csv"), "--out", str(out)]) == 2
+    assert (rows["init_compute_seconds"] > 0).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 4 and (summary["seeds"] == 2).all()
+    assert {"kendalltau_mean", "kendalltau_std", "spearman_mean", "failed_frac",
+            "constant_frac"} <= set(summary.columns)
+    assert "n = 50" in (out / "summary.md").read_text()
+    # resumable: one more seed runs only its cells, the earlier rows stay as they were
+    assert script.main([*args, "--seeds", "100-102"]) == 0
+    more = pd.read_csv(out / "rows.csv")
+    assert len(more) == 12 and sorted(more["seed"].unique()) == [100, 101, 102]
+    pd.testing.assert_frame_equal(more.iloc[:8], rows)
+    # usage errors: another split into the same folder, unknown / train-free predictors,
+    # a missing table
+    assert script.main([*args, "--seeds", "100", "--split", "tuning"]) == 2
     assert script.main(["--predictors", "nope", "--data", str(csv), "--out", str(out)]) == 2
+    assert script.main(["--predictors", "sotle", "--data", str(csv), "--out", str(out)]) == 2
+    assert script.main(["--data", str(tmp_path / "missing.csv"), "--out", str(out)]) == 2

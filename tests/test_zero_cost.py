@@ -310,7 +310,7 @@ def test_memory_stays_flat_over_many_archs():
 # -- fidelity to NAS-Bench-Suite-Zero ------------------------------------------------------------
 @pytest.mark.skipif(not SUITE_ZERO.exists(), reason="../shared/data not present")
 def test_params_and_synflow_match_suite_zero():
-    """On every 9th of the 725 archs (81; all 725 in experiments/zero_cost_report.py):
+    """On every 9th of the 725 archs (81; a whole split in studies/zero_cost_report.py):
     params equal to 1e-6 M, synflow Spearman >= 0.98 with the stored synflow."""
     from scipy.stats import spearmanr
 

@@ -10,7 +10,7 @@ linear, extended linearly beyond the train range, so the map is strictly increas
 kept); a predictive std maps back by the local slope (delta method).
 
 On NB201 CIFAR-10 with 100 train cells this raises Kendall tau of an exact GP on path encodings
-from about 0.2 to 0.7, of GPWL from 0.47 to 0.62 (see experiments.model_based_accuracy).
+from about 0.2 to 0.7, of GPWL from 0.47 to 0.62 (see studies/model_based_accuracy.py).
 ``target_transform=None`` fits the standardised labels, as NASLib does.
 """
 

@@ -7,7 +7,7 @@ noise 1) and does not optimise them by default. Defaults here: a Matérn-5/2 ker
 lengthscale (isotropic, as NASLib; on NB201 one-hot encodings per-feature ARD lengthscales
 overfit at 100 train cells: Kendall tau 0.52 vs 0.62), hyperparameters by marginal likelihood.
 With ``encoding="path"`` it is the best model-based predictor measured on NB201
-(experiments.model_based_accuracy).
+(studies/model_based_accuracy.py).
 
 ``get_predictor("gp", config="paper")``: NASLib's setup as closely as these arguments allow —
 RBF kernel, standardised labels, noise variance 1, no optimisation (``max_iter=0``). NASLib's

@@ -20,7 +20,7 @@ not depend on query order. Seeds come from `ctx.seed` (or the `seed` parameter).
 
 Defaults are CPU-cheap: on the default benchmark (10k 8x8 images) one fit took 53 CPU seconds
 (`oneshot`, 6 epochs) and 46 (`rsws`, 16 epochs) on one thread, a query 0.07 CPU s per arch.
-Measured there on 200 cells (`python -m experiments.weight_sharing_accuracy`), Kendall tau with
+Measured there on 200 cells (`studies/weight_sharing_accuracy.py`), Kendall tau with
 the final validation accuracy: `rsws` 0.40 (0.52 at 3x epochs); plain `oneshot` -0.19 (a path cut
 out of an all-ops model hardly classifies: ~11 % accuracy); `oneshot` with `drop_prob=0.5`
 0.06 (0.23 at 3x epochs).

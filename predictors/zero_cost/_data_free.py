@@ -28,7 +28,7 @@
 - **flops** (Suite-Zero baseline): FLOPs of one forward pass at batch 1, in millions, counted by
   `search_spaces.measure.count_flops` (torch's counter: a multiply-add is 2 FLOPs, only
   convolutions and matmuls). Suite-Zero's `get_model_stats` uses another counting rule, so the
-  values differ; the ranking is close (see `experiments/zero_cost_report.py`).
+  values differ; the ranking is close (see `studies/zero_cost_report.py`).
 
 `synflow_score` and `zen_score` alter the weights of the network they are given: the engine
 (`score.py`) hands them one copy.

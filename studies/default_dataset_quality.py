@@ -1,7 +1,12 @@
 """Measure the four requirements of the embedded default dataset on trained random NB201 cells.
 
-    python -m experiments.default_dataset_quality --db results/default_build.db
-    python -m experiments.default_dataset_quality --npz benchmarks/data/default_nb201_shapes10.npz
+Not a predictor evaluation: it measures the shipped dataset itself (the README's dataset-quality
+table comes from the first command, on the build's run store; the second checks the committed
+file, as `tests/test_default_benchmark.py` does):
+
+    taskset -c 0 .venv/bin/python studies/default_dataset_quality.py --db results/default_build.db
+    taskset -c 0 .venv/bin/python studies/default_dataset_quality.py \
+        --npz benchmarks/data/default_nb201_shapes10.npz
 
 1. not saturated: median final validation accuracy (seed 0) in [40, 85] %;
 2. stable: Kendall tau of final validation accuracy between training seeds 0 and 1 (>= 100 archs
@@ -18,14 +23,18 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-NB201_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / \
-    "nb201_cifar10_valid_accuracy.csv"
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a file: make the repository importable
+    sys.path.insert(0, str(ROOT))
+
+NB201_CSV = ROOT.parent / "shared" / "data" / "nb201_cifar10_valid_accuracy.csv"
 
 
 def _from_npz(path: Path) -> tuple[pd.DataFrame, dict]:
