@@ -1,4 +1,5 @@
-"""Experiments: the evaluator, sweeps, NAS loops, plots and the `predbench` CLI.
+"""Experiments: the evaluator, sweeps, NAS loops, plots (a library; the `predbench` command line
+lives above it in `predbench.cli`).
 
 `from experiments import evaluate, run_search` are the public entries (DESIGN §3). `evaluate` is
 the function, which shadows its module's name here (import helpers from the module with `from

@@ -100,6 +100,11 @@ class Predictor(abc.ABC):
     #: (White et al. 2021 and its code) where our defaults depart from it; see
     #: `get_predictor(name, config="paper")` and docs/departures.md
     configs: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: integer hyperparameters and their minimum (e.g. {"epochs": 1}): `check_numeric_params`
+    #: rejects anything else with one line naming the parameter (model-based `fit` calls it)
+    int_minimums: ClassVar[dict[str, int]] = {}
+    #: float hyperparameters that must be finite and > 0 (e.g. a prior precision)
+    positive_floats: ClassVar[tuple[str, ...]] = ()
     #: compute seconds of init work that `fit` took over instead of doing it (e.g. a supernet
     #: loaded from a checkpoint: the seconds its training took); the evaluator charges them
     reused_fit_seconds_: float = 0.0
@@ -125,6 +130,31 @@ class Predictor(abc.ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+def check_numeric_params(predictor: Predictor) -> None:
+    """Validate the hyperparameters a predictor class lists in `int_minimums` and
+    `positive_floats` (every class of its MRO contributes); ValueError naming the first bad one."""
+    import math
+
+    minimums: dict[str, int] = {}
+    positives: set[str] = set()
+    for cls in reversed(type(predictor).__mro__):
+        minimums.update(vars(cls).get("int_minimums", {}))
+        positives.update(vars(cls).get("positive_floats", ()))
+    for name, low in minimums.items():
+        value = getattr(predictor, name, None)
+        if value is None and name not in vars(predictor):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"predictor {predictor.name!r}: {name} must be an integer >= {low}, "
+                             f"got {value!r}")
+    for name in sorted(positives):
+        value = getattr(predictor, name, None)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+                not math.isfinite(float(value)) or value <= 0:
+            raise ValueError(f"predictor {predictor.name!r}: {name} must be a finite number "
+                             f"> 0, got {value!r}")
 
 
 _REGISTRY: dict[str, type[Predictor]] = {}

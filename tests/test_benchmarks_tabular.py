@@ -22,7 +22,7 @@ from benchmarks import (
     list_benchmarks,
     load_benchmark,
 )
-from experiments.cli import app
+from predbench.cli import app
 from search_spaces import get_search_space
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -308,6 +308,7 @@ def test_real_files_agree() -> None:
     np.testing.assert_array_equal(table.final_val_acc(suite.archs()), suite.final_val_acc())
 
 
+@pytest.mark.slow
 @needs_csv
 def test_real_nb201_csv_time_and_memory() -> None:
     load_benchmark("table", path=NB201_CSV)  # warm imports (pandas) so they are not measured

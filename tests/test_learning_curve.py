@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from scipy.stats import kendalltau
 
 from benchmarks.base import Benchmark, Curve
@@ -24,12 +23,7 @@ SPACE = get_search_space("nb201")
 LC = ["valacc", "valloss", "sotl", "sotle", "sotlema", "lce", "lce_m"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 class SyntheticCurves(Benchmark):

@@ -81,7 +81,7 @@ def test_shipped_default_benchmark() -> None:
 
 
 def _train_cmd(db: Path) -> list[str]:
-    return [sys.executable, "-m", "experiments.cli", "train", "--dataset", "digits",
+    return [sys.executable, "-m", "predbench.cli", "train", "--dataset", "digits",
             "--archs", "8", "--epochs", "8", "--workers", "2", "--threads", "1",
             "--device", "cpu", "--db", str(db), "--no-progress"]
 
@@ -91,6 +91,7 @@ def _runs(db: Path) -> list[tuple]:
         return con.execute("SELECT arch, seed, status, attempts FROM runs").fetchall()
 
 
+@pytest.mark.slow
 def test_kill_and_resume_finishes_same_set_without_duplicates(tmp_path: Path) -> None:
     db = tmp_path / "kill.db"
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from benchmarks import load_benchmark
 from benchmarks.splits import restrict
-from experiments.run import ROSTER, SPLIT, main_spec
 from experiments.spec import parse_spec
+from predbench.cli.main_job import ROSTER, SPLIT, main_spec
 from predictors import list_predictors
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from benchmarks.base import Curve
 from predictors import Context, CurveView, get_predictor, list_predictors
@@ -31,12 +30,7 @@ PAPER = ["bananas", "bayes_lin_reg", "bohamiann", "bonas", "dngo", "fisher", "gc
 WITH_PAPER = [n for n in list_predictors() if "paper" in predictor_class(n).configs]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

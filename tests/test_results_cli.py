@@ -79,7 +79,7 @@ def test_oracle_never_enters_front_heatmap_or_recommend(tmp_path):
     assert "valacc" not in set(recommend(configs, 1e9, 1e9, top=50).predictor)
     _, _, best = budget_grid(configs)
     assert all(c is None or c["predictor"] != "valacc" for row in best for c in row)
-    from experiments.cli_sweep import topline_table
+    from predbench.cli.sweep import topline_table
 
     table = topline_table(rows, "t")
     assert "valacc" not in [str(c) for c in table.columns[0]._cells]

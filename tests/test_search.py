@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from benchmarks import load_benchmark
@@ -22,7 +21,7 @@ from experiments import run_search
 from experiments.search import ei, its, pi, ucb
 from search_spaces import get_search_space
 
-torch.set_num_threads(1)  # 2 shared cores
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def synthetic_values(archs: list, seed: int = 0) -> np.ndarray:
@@ -219,7 +218,7 @@ def test_live_search_resumes_after_kill(tmp_path, monkeypatch) -> None:
 
 
 def _cli(*args: str):
-    from experiments.cli import app
+    from predbench.cli import app
 
     return CliRunner().invoke(app, ["search", *args])
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.store import Job, LostClaim, ResultStore, StoreError
-from experiments.cli import app
+from predbench.cli import app
 
 JOB = Job("nb201", "digits", "small", "abc123", "{}")
 ROW = dict(train_loss=1.0, train_acc=50.0, val_loss=1.1, val_acc=48.0, seconds=0.1)

@@ -141,6 +141,7 @@ def test_corrupt_or_foreign_store(tmp_path):
         ResultsStore(foreign)
 
 
+@pytest.mark.slow
 def test_killed_sweep_loses_only_in_flight_cells(tmp_path, table_csv):
     spec_path = tmp_path / "spec.toml"
     sweep = "seeds = [0, 1, 2, 3, 4, 5]\ntest_size = 50\ntrain_sizes = [10, 20, 40]"

@@ -11,6 +11,7 @@ from experiments.sweep import run_sweep
 from search_spaces import get_search_space
 
 ray = pytest.importorskip("ray", reason="the [ray] extra is not installed")
+pytestmark = pytest.mark.slow  # starts a local Ray instance
 
 
 def test_ray_executor_matches_local(tmp_path):

@@ -17,7 +17,7 @@ from benchmarks.recipes import RECIPES, Recipe, get_recipe
 from benchmarks.training import augment, train_arch, train_network
 from search_spaces import get_search_space
 
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_nb201_cosine_per_epoch() -> None:

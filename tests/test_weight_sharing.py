@@ -30,13 +30,7 @@ NB201_ARCHS = [NB201.parse(t) for t in (
 FAST = dict(epochs=1, batch_size=32, bn_batches=1, bn_batch_size=32, val_samples=64)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # 2 shared cores: more torch threads only slow everyone down
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _data(n_train: int = 128, n_val: int = 64, seed: int = 0) -> ImageData:

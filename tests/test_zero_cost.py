@@ -29,13 +29,7 @@ DEAD = SPACE.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")  # output 
 SUITE_ZERO = Path(__file__).resolve().parents[2] / "shared" / "data" / "zc_nasbench201_cifar10.json"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # the test machine has 2 shared cores: 2 torch threads under load are several times slower
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _batch(n: int = 16, seed: int = 0, size: int = 8, channels: int = 3):
@@ -285,6 +279,7 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (Linux)")
 def test_memory_stays_flat_over_many_archs():
     """520 archs through the predictor path (build, score, free), every code path in turn:

@@ -95,9 +95,10 @@ def run(predictors: Sequence[str], sizes: Sequence[int], query_size: int = 200, 
 
 
 def show(frame: pd.DataFrame) -> None:
-    from rich.table import Table
+    import sys
 
-    from experiments.console import make_console
+    from rich.console import Console
+    from rich.table import Table
 
     sizes = sorted(frame["train_size"].unique())
     table = Table(title=f"model-based predictors on NB201: fit / query seconds "
@@ -116,7 +117,8 @@ def show(frame: pd.DataFrame) -> None:
             else:
                 cells += [f"{r['fit_seconds'].iloc[0]:.2f}", f"{r['query_seconds'].iloc[0]:.3f}"]
         table.add_row(str(name), *cells)
-    make_console().print(table)
+    # the terminal's width, or 150 columns into a file or pipe (as the CLI prints)
+    Console(width=None if sys.stdout.isatty() else 150).print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

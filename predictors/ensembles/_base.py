@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from predictors.base import Context, Needs, as_list
+from predictors.base import Context, Needs, as_list, check_numeric_params
 from predictors.ensembles._features import (
     OmniFeatures, ZeroCostCache, usable_proxies, zero_cost_seed,
 )
@@ -51,7 +51,10 @@ class OmniTreeMixin:
     def zero_cost_cache(self, cache: ZeroCostCache) -> None:
         self._zc_cache = cache
 
+    int_minimums = {"zc_batch_size": 1}
+
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> Any:
+        check_numeric_params(self)  # before the proxies run on a bad batch size
         archs = as_list(archs)
         proxies, curves, encoding = self._sources()
         proxies = usable_proxies(proxies, ctx, self.name)

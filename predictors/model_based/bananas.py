@@ -25,6 +25,7 @@ class BananasPredictor(TorchPredictor):
     """Ensemble of `num_ensemble` MLPs (independent initialisations and batch orders, trained as
     one batched module); mean and standard deviation over the members
     (`query(..., return_std=True)`)."""
+    int_minimums = {"epochs": 1, "num_ensemble": 1}
 
     name = "bananas"
     supported_encodings = ("path", "adjacency_one_hot")

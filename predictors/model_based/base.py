@@ -33,7 +33,7 @@ from typing import Any, Callable, ClassVar, Sequence
 import numpy as np
 from scipy.stats import kendalltau
 
-from predictors.base import Context, Needs, Predictor, as_list
+from predictors.base import Context, Needs, Predictor, as_list, check_numeric_params
 
 Features = Any  # np.ndarray [n, d], or a tuple of arrays indexed by arch along axis 0 (graphs)
 
@@ -86,6 +86,9 @@ class ModelBasedPredictor(Predictor):
         if not np.all(np.isfinite(y)):
             raise ValueError(f"{self.name}: train labels contain NaN or inf")
         self._check_encoding()
+        check_numeric_params(self)
+        if int(getattr(self, "hpo_trials", 0) or 0) < 0:
+            raise ValueError(f"{self.name}: hpo_trials must be >= 0, got {self.hpo_trials!r}")
         X = self.featurize(archs, ctx)
         if getattr(self, "standardize_targets", True):
             self.y_mean_ = float(y.mean())

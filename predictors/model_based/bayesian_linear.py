@@ -30,6 +30,7 @@ def _with_bias(Phi: np.ndarray) -> np.ndarray:
 @register_predictor
 class BayesLinRegPredictor(TargetTransformMixin, ModelBasedPredictor):
     """Bayesian linear regression on the encoding (plus bias); predictive std included."""
+    positive_floats = ('alpha',)
 
     name = "bayes_lin_reg"
     supports_std = True
@@ -73,6 +74,7 @@ class BayesLinRegPredictor(TargetTransformMixin, ModelBasedPredictor):
 class DNGOPredictor(TargetTransformMixin, ModelBasedPredictor):
     """DNGO: MLP (3 x 50 tanh) fit by Adam on squared error, then evidence-maximised Bayesian
     linear regression on its last hidden layer (Snoek et al. 2015, Sec. 3)."""
+    int_minimums = {"num_epochs": 1}
 
     name = "dngo"
     supports_std = True

@@ -89,6 +89,7 @@ def sample_posterior(X: torch.Tensor, y: torch.Tensor, net: FlatMLP, params: dic
 @register_predictor
 class BohamiannPredictor(TargetTransformMixin, ModelBasedPredictor):
     """Bayesian neural network sampled by scale-adapted SGHMC; mean and std over samples."""
+    int_minimums = {"num_steps": 1}
 
     name = "bohamiann"
     supports_std = True

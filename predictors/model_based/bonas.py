@@ -72,6 +72,7 @@ class GlobalNodeGCN(nn.Module):
 @register_predictor
 class BonasPredictor(TorchPredictor):
     """GCN with a global node (Shi et al., 2020)."""
+    int_minimums = {"epochs": 1}
 
     name = "bonas"
     supported_encodings = ("graph",)

@@ -90,6 +90,7 @@ def fit_graph_model(model: nn.Module, g: dict[str, Tensor], z: np.ndarray,
 @register_predictor
 class GCNPredictor(TorchPredictor):
     """Bidirectional GCN on the cell graph (Wen et al., 2020)."""
+    int_minimums = {"epochs": 1}
 
     name = "gcn"
     supported_encodings = ("graph",)

@@ -29,6 +29,7 @@ KERNELS = ("rbf", "matern52", "matern32")
 @register_predictor
 class GPPredictor(TargetTransformMixin, ModelBasedPredictor):
     """Exact GP; `kernel` in rbf | matern52 | matern32, `ard` = one lengthscale per feature."""
+    int_minimums = {"max_iter": 0}
 
     name = "gp"
     supports_std = True

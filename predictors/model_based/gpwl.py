@@ -114,6 +114,7 @@ def _max_log_evidence(eigvals: np.ndarray, proj: np.ndarray, noise_bounds: tuple
 @register_predictor
 class GPWLPredictor(TargetTransformMixin, ModelBasedPredictor):
     """Exact GP on the WL kernel of the cell graph; WL depth h by marginal likelihood."""
+    int_minimums = {"max_h": 0}
 
     name = "gpwl"
     supports_std = True

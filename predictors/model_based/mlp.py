@@ -67,6 +67,7 @@ def predict_mlp(net: FeedForward, X: np.ndarray, device: torch.device) -> np.nda
 @register_predictor
 class MLPPredictor(TorchPredictor):
     """Feed-forward neural network on `encoding` (adjacency one-hot or path)."""
+    int_minimums = {"epochs": 1, "batch_size": 1}
 
     name = "mlp"
     supported_encodings = ("adjacency_one_hot", "path")

@@ -28,6 +28,7 @@ from predictors.model_based._sequence import NAO, predict_nao, tokenize, train_n
 @register_predictor
 class NAOPredictor(TorchPredictor):
     """NAO encoder + predictor (+ decoder during training) on token sequences."""
+    int_minimums = {"epochs": 1}
 
     name = "nao"
     supported_encodings = ("sequence", "graph_sequence")

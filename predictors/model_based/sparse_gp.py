@@ -60,6 +60,7 @@ class _SparseBase(TargetTransformMixin, ModelBasedPredictor):
 @register_predictor
 class SparseGPPredictor(_SparseBase):
     """SGPR: Titsias' (2009) variational inducing-point GP with the collapsed bound."""
+    int_minimums = {"num_inducing": 1}
 
     name = "sparse_gp"
     configs = {"paper": {"target_transform": None, "kernel": "rbf", "ard": False,
@@ -101,6 +102,7 @@ class VarSparseGPPredictor(_SparseBase):
     """SVGP: Hensman et al.'s (2013) stochastic variational GP (whitened inducing values)."""
 
     name = "var_sparse_gp"
+    int_minimums = {"steps": 1}
     configs = {"paper": {"target_transform": None, "kernel": "rbf", "ard": False,
                          "num_inducing": 10, "steps": 200, "lr": 0.01, "batch_size": None,
                          "noise": 1.0, "lengthscale": 10.0, "variance": 5.0}}

@@ -32,6 +32,7 @@ class XGBPredictor(TargetTransformMixin, ModelBasedPredictor):
     """XGBoost (Chen & Guestrin 2016) regression on the encoding, squared error."""
 
     name = "xgb"
+    int_minimums = {"num_boost_round": 1}
     configs = {"paper": {"target_transform": None}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,
@@ -91,6 +92,7 @@ class LGBPredictor(TargetTransformMixin, ModelBasedPredictor):
     """LightGBM (Ke et al. 2017), the GBDT predictor of Luo et al. 2020 ("NAS with GBDT")."""
 
     name = "lgb"
+    int_minimums = {"num_boost_round": 1}
     configs = {"paper": {"target_transform": None}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,
@@ -205,6 +207,7 @@ class NGBPredictor(TargetTransformMixin, ModelBasedPredictor):
     decision-tree base learners; the predictive std is the fitted Normal's scale."""
 
     name = "ngb"
+    int_minimums = {"n_estimators": 1}
     supports_std = True
     # NASLib's NGBoost (the paper's code) fixes minibatch_frac 0.5 and leaf / split minima 1 / 2
     configs = {"paper": {"target_transform": None, "minibatch_frac": 0.5,

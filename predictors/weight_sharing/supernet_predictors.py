@@ -50,7 +50,8 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -76,6 +77,10 @@ class WeightSharingPredictor(Predictor):
 
     family: ClassVar[str] = "weight_sharing"
     needs: ClassVar[Needs] = Needs(network=True)
+    #: fitted state (set by `fit` / `load`); class-level so that `__init__` does no work
+    supernet_: torch.nn.Module | None = None
+    config_: dict[str, Any] | None = None
+    fit_info_: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, epochs: int = 8, data_fraction: float = 1.0, preset: str | None = None,
                  batch_size: int = 128, lr: float = 0.05, momentum: float = 0.9,
@@ -97,9 +102,6 @@ class WeightSharingPredictor(Predictor):
         self.checkpoint = checkpoint
         self.seed = seed
         self._check_params()
-        self.supernet_: torch.nn.Module | None = None
-        self.config_: dict[str, Any] | None = None
-        self.fit_info_: dict[str, Any] = {}
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -103,6 +103,15 @@ def _reason(caught: list[warnings.WarningMessage], proxy: str, label: str) -> st
     return f"{label}: non-finite value"
 
 
+def _check_batch_size(batch_size: Any, who: str) -> Any:
+    """`batch_size` unchanged when it is an integer >= 1, else a ValueError naming it."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"predictor {who!r}: batch_size must be an integer >= 1, "
+                         f"got {batch_size!r}")
+    return batch_size
+
+
 def _channel_override(space: Any, preset: str, channels: int) -> dict[str, int]:
     params = space.preset_params(preset)
     if "in_channels" in params and params["in_channels"] != channels:
@@ -119,7 +128,7 @@ class ZeroCostPredictor(Predictor):
     def __init__(self, preset: str = "official", batch_size: int = 64, seed: int | None = None,
                  input_shape: tuple[int, ...] | None = None):
         self.preset = preset
-        self.batch_size = batch_size
+        self.batch_size = _check_batch_size(batch_size, self.name)
         self.seed = seed
         self.input_shape = input_shape
 
@@ -240,16 +249,17 @@ class ZeroCostEnsemble(Predictor):
     name: ClassVar[str] = "zc_ensemble"
     family: ClassVar[str] = "zero_cost"
     needs: ClassVar[Needs] = Needs(network=True)
+    #: fitted by `calibrate` (None: uncalibrated)
+    reference_: dict[str, np.ndarray] | None = None
 
     def __init__(self, proxies: tuple[str, ...] = ("nwot", "synflow", "jacov"),
                  preset: str = "official", batch_size: int = 64, seed: int | None = None,
                  input_shape: tuple[int, ...] | None = None):
         self.proxies = proxies
         self.preset = preset
-        self.batch_size = batch_size
+        self.batch_size = _check_batch_size(batch_size, self.name)
         self.seed = seed
         self.input_shape = input_shape
-        self.reference_: dict[str, np.ndarray] | None = None
 
     def raw_scores(self, archs: Sequence[Any], ctx: Context) -> dict[str, np.ndarray]:
         """{proxy: raw scores over `archs`} (one network per arch, one batch for all)."""

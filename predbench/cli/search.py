@@ -21,14 +21,16 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from experiments.cli_sweep import console, progress_bar
-from experiments.errors import one_line_errors
+from predbench.cli.errors import one_line_errors
+from predbench.cli.sweep import console, progress_bar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def parse_benchmark_spec(spec: str, space: str | None) -> tuple[str, dict[str, Any]]:
@@ -143,6 +145,7 @@ def search(
                                                      "the space searched (benchmarks.splits)."),
 ) -> None:
     """Run (or resume) NAS loops; finished (algo, predictor, seed) runs are skipped."""
+    import pandas as pd
     import torch
 
     from benchmarks import load_benchmark

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
 import typer
-from experiments.console import make_console
 from rich.table import Table
 
-from experiments.errors import one_line_errors
-from search_spaces import get_search_space, list_search_spaces
+from predbench.cli.console import make_console
+from predbench.cli.errors import one_line_errors
+from predbench.cli.listing import spaces_table
 
 arch_app = typer.Typer(help="Inspect and sample architectures.", no_args_is_help=True)
 console = make_console()
@@ -21,24 +20,18 @@ SPACE_OPTION = typer.Option("nb201", "--space", "-s", help="Search space (see `p
 
 @one_line_errors
 def spaces() -> None:
-    table = Table(title="search spaces")
-    for column in ("space", "encodings (length)", "network presets"):
-        table.add_column(column)
-    for name in list_search_spaces():
-        space = get_search_space(name)
-        encodings = ", ".join(f"{k} ({n})" for k, n in space.encodings.items())
-        presets = "\n".join(f"{p}: {desc}" for p, (_, desc) in space.presets.items())
-        table.add_row(name, encodings, presets)
-    console.print(table)
+    console.print(spaces_table())
 
 
 def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
                resolution: int) -> dict[str, Any]:
     """Everything `arch info` shows, as plain data."""
-    from search_spaces.measure import count_flops, count_parameters
+    from search_spaces import get_search_space
 
     space = get_search_space(space_name)
     arch = space.parse(text)
+    from search_spaces.measure import count_flops, count_parameters  # torch: after the checks
+
     network = space.build_network(arch, num_classes=num_classes, preset=preset)
     in_channels = space.preset_params(preset).get("in_channels", 3)
     flops = count_flops(network, (1, in_channels, resolution, resolution))
@@ -93,6 +86,10 @@ def sample(
     n: int = typer.Option(5, "-n", help="How many."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
 ) -> None:
+    import numpy as np
+
+    from search_spaces import get_search_space
+
     if n < 0:
         raise ValueError(f"-n must be >= 0, got {n}")
     s = get_search_space(space)

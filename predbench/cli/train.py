@@ -11,10 +11,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 
-from experiments.errors import one_line_errors, usage_error
+from predbench.cli.errors import one_line_errors, usage_error
 
 train_app = typer.Typer(help="Train architectures into a live result store (resumable).",
                         invoke_without_command=True)
@@ -71,6 +69,9 @@ def train(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
     from benchmarks.datasets import load_dataset
     from benchmarks.default import export_npz, import_npz
     from benchmarks.live import run_workers, sample_archs

@@ -7,12 +7,11 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 import typer
-from experiments.console import make_console
 from rich.table import Table
 
-from experiments.errors import one_line_errors, usage_error
+from predbench.cli.console import make_console
+from predbench.cli.errors import one_line_errors, usage_error
 
 bench_app = typer.Typer(help="Inspect ground-truth benchmarks (tables, Suite-Zero, NB201).",
                         no_args_is_help=True)
@@ -21,6 +20,8 @@ console = make_console()
 
 def benchmark_summary(bench: Any, load_seconds: float | None = None) -> dict[str, Any]:
     """Size, target range, best arch and stored extras of a loaded benchmark, as plain data."""
+    import numpy as np
+
     archs = bench.archs()
     values = np.asarray(bench.final_val_acc(archs), dtype=np.float64)
     known = values[~np.isnan(values)]

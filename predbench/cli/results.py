@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 import typer
-from experiments.console import make_console
 from rich.table import Table
 
-from experiments.errors import one_line_errors
+from predbench.cli.console import make_console
+from predbench.cli.errors import one_line_errors
 
 console = make_console()
 RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",

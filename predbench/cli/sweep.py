@@ -1,21 +1,28 @@
-"""`predbench evaluate` (one predictor on one benchmark) and `predbench sweep SPEC.toml`."""
+"""`predbench sweep SPEC.toml` and `predbench run` (the main job), with the tables and progress bar
+they print (also used by `predbench search`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import typer
-from experiments.console import make_console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-    TimeRemainingColumn
 from rich.table import Table
 
-from experiments.errors import one_line_errors
+from predbench.cli.console import make_console
+from predbench.cli.errors import one_line_errors
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = make_console()
 
 
 def progress_bar() -> Progress:
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                     console=console, transient=False)
@@ -120,7 +127,7 @@ def run(
 ) -> None:
     """The main job: every predictor family on the shipped default benchmark (CPU, minutes)."""
     from experiments.results_store import read_rows
-    from experiments.run import run_main_job
+    from predbench.cli.main_job import run_main_job
 
     with progress_bar() as bar:
         task = bar.add_task("predbench run", total=None)

@@ -1,17 +1,19 @@
-"""The `predbench` command line (typer + rich). Each command group lives in its own module and is
-attached here; usage errors print one line and exit with code 2."""
+"""The typer app of the `predbench` command: every command group attached to one `app`
+(`predbench.cli.app`; the console entry point is `predbench.cli.main`)."""
 
 from __future__ import annotations
 
 import typer
 
-from experiments.cli_arch import arch_app, spaces
-from experiments.cli_bench import bench_app
-from experiments.cli_predictors import predictors
-from experiments.cli_results import plot, recommend, report
-from experiments.cli_search import search
-from experiments.cli_sweep import run, sweep
-from experiments.cli_train import train_app
+from predbench.cli.arch import arch_app, spaces
+from predbench.cli.bench import bench_app
+from predbench.cli.predictors import predictors
+from predbench.cli.results import plot, recommend, report
+from predbench.cli.search import search
+from predbench.cli.sweep import run, sweep
+from predbench.cli.train import train_app
+
+__all__ = ["app"]
 
 app = typer.Typer(
     name="predbench",
@@ -31,12 +33,3 @@ app.command("plot", help="Pareto plot, budget heat map, tau curves (PNG + SVG)."
 app.command("report", help="One self-contained HTML page with tables and plots.")(report)
 app.command("recommend", help="The best measured predictors within time budgets.")(recommend)
 app.add_typer(train_app, name="train")
-
-
-def main() -> None:
-    """Console entry point."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
