@@ -27,7 +27,7 @@ class UnsupportedError(NotImplementedError, ValueError):
     """The benchmark cannot do this (e.g. `batch` on a table that holds no images).
 
     A `NotImplementedError` for callers probing capabilities, and a `ValueError` so that the CLI
-    reports it as one line (experiments.errors.USAGE_ERRORS)."""
+    reports it as one line (predbench.cli.errors.USAGE_ERRORS)."""
 
 
 _CURVE_ARRAYS = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")
