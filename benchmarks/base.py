@@ -12,8 +12,9 @@ from __future__ import annotations
 import abc
 import inspect
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -65,12 +66,14 @@ class Curve:
 
     @classmethod
     def final_only(cls, val_acc: float, test_acc: float | None = None,
-                   train_seconds: float = math.nan) -> "Curve":
+                   train_seconds: float = math.nan) -> Curve:
         """A length-1 curve for sources that only store the final validation accuracy.
         `train_seconds` (NaN when unknown) is the cost of the whole reported training run."""
-        nan = [math.nan]
-        return cls(train_loss=nan, train_acc=nan, val_loss=nan, val_acc=[val_acc],
-                   epoch_seconds=[train_seconds], test_acc=test_acc)
+        def one(value: float) -> np.ndarray:
+            return np.array([value], dtype=float)
+
+        return cls(train_loss=one(math.nan), train_acc=one(math.nan), val_loss=one(math.nan),
+                   val_acc=one(val_acc), epoch_seconds=one(train_seconds), test_acc=test_acc)
 
     @property
     def epochs(self) -> int:
@@ -135,7 +138,7 @@ class Benchmark(abc.ABC):
     def archs(self) -> list[Arch]:
         """The architectures known without new training, in the source's order."""
 
-    def batch(self, n: int, seed: int) -> tuple["Tensor", "Tensor"]:
+    def batch(self, n: int, seed: int) -> tuple[Tensor, Tensor]:
         """A data minibatch (inputs, labels) of size `n`, for zero-cost proxies."""
         raise UnsupportedError(
             f"{self.kind} benchmark ({self.describe()}) holds no images, so it has no data "
@@ -188,8 +191,10 @@ class Benchmark(abc.ABC):
         return arch
 
     def __contains__(self, arch: object) -> bool:
+        if not isinstance(arch, (Arch, str)):
+            return False
         try:
-            key = self._as_arch(arch)  # type: ignore[arg-type]
+            key = self._as_arch(arch)
         except ValueError:
             return False
         return self._holds(key)

@@ -2,12 +2,17 @@
 
 `load_dataset(name, root=None, download=False)`:
 
-| name | source | train / val / test | image |
-|---|---|---|---|
-| `shapes10` (default) | embedded procedural task (`benchmarks/procedural.py`), no download | 10,000 / 2,000 / 2,000 | 3x8x8 |
-| `digits` | scikit-learn's bundled digits (tests, smoke runs) | 512 / 256 / 256 | 1x8x8 |
-| `cifar10`, `cifar100` | torchvision (`pip install predbench[cifar]`; downloads only with `download=True`) | 50,000 / 5,000 / 5,000 | 3x32x32 |
-| `imagenet16-120` | the official ImageNet16 pickles (`train_data_batch_1..10`, `val_data`) under `root` | 151,700 / 3,000 / 3,000 | 3x16x16 |
+| name | train / val / test | image |
+|---|---|---|
+| `shapes10` (default) | 10,000 / 2,000 / 2,000 | 3x8x8 |
+| `digits` | 512 / 256 / 256 | 1x8x8 |
+| `cifar10`, `cifar100` | 50,000 / 5,000 / 5,000 | 3x32x32 |
+| `imagenet16-120` | 151,700 / 3,000 / 3,000 | 3x16x16 |
+
+Sources: `shapes10` is an embedded procedural task (`benchmarks/procedural.py`), no download;
+`digits` is scikit-learn's bundled digits (tests, smoke runs); CIFAR comes through torchvision
+(`pip install predbench[cifar]`; downloads only with `download=True`); `imagenet16-120` reads
+the official ImageNet16 pickles (`train_data_batch_1..10`, `val_data`) under `root`.
 
 Validation/test of CIFAR and ImageNet16-120 are the two halves of the official test set under a
 fixed permutation (seed 0), as NAS-Bench-201 splits them for `cifar100` and `ImageNet16-120`.

@@ -8,7 +8,7 @@ The file format (numpy .npz, compressed), one row per (arch, training seed):
   arch (unicode), seed (int16), train_loss / train_acc / val_loss / val_acc / epoch_seconds
   (float32 [rows, epochs]), test_acc (float32), and `meta`: a JSON string with space, dataset,
   preset, recipe (JSON and hash), epochs, the command that built it, torch version, row count.
-`export_npz` writes it from a result store; `import_npz` seeds a store from it, so a build can
+`export_npz` writes it from a run store; `import_npz` seeds a store from it, so a build can
 continue from the committed file (`predbench train ... --import-from <file>`).
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.datasets import ImageData, load_dataset
 from benchmarks.recipes import Recipe
-from benchmarks.store import EPOCH_FIELDS, Job, ResultStore
+from benchmarks.store import EPOCH_FIELDS, Job, RunStore
 from search_spaces import Arch, get_search_space
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -34,7 +34,7 @@ DEFAULT_FILE = DATA_DIR / "default_nb201_shapes10.npz"
 _ARRAYS = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")
 
 
-def export_npz(store: ResultStore, job: Job, out: str | Path, command: str = "",
+def export_npz(store: RunStore, job: Job, out: str | Path, command: str = "",
                seeds: tuple[int, ...] | None = None) -> int:
     """Write the done runs of `job` (all seeds, or `seeds`) to `out`; returns the row count.
     Written to a temporary file and renamed, so a reader never sees half a file."""
@@ -97,7 +97,7 @@ def read_npz(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def import_npz(store: ResultStore, path: str | Path) -> tuple[Job, int]:
+def import_npz(store: RunStore, path: str | Path) -> tuple[Job, int]:
     """Insert the runs of a shipped file into `store` as done; returns (its job, rows added)."""
     meta, arrays = read_npz(path)
     recipe = Recipe(**meta["recipe"])

@@ -1,4 +1,4 @@
-"""`LiveBenchmark`: ground truth that trains on a miss and keeps every result in a `ResultStore`,
+"""`LiveBenchmark`: ground truth that trains on a miss and keeps every result in a `RunStore`,
 and `run_workers`, the multi-process filler behind `predbench train`.
 
 `load_benchmark("live", space="nb201", dataset="shapes10", preset="small", db="results/live.db")`
@@ -18,7 +18,7 @@ import numpy as np
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.datasets import DEFAULT_DATASET, IMAGE_SIZES, ImageData, load_dataset
 from benchmarks.recipes import Recipe, get_recipe
-from benchmarks.store import EPOCH_FIELDS, Claim, Job, LostClaim, ResultStore
+from benchmarks.store import EPOCH_FIELDS, Claim, Job, LostClaim, RunStore
 from search_spaces import Arch, SearchSpace, get_search_space
 
 DEFAULT_DB = Path("results") / "live.db"
@@ -79,7 +79,7 @@ def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
     Exits when its `parent` process is gone. Returns the number of runs it finished."""
     from benchmarks.training import train_arch
 
-    store = ResultStore(db, stale_after=stale_after)
+    store = RunStore(db, stale_after=stale_after)
     recipe = Recipe.from_json(recipe_json)
     job = make_job(space_name, dataset, preset, recipe)
     space = get_search_space(space_name)
@@ -167,7 +167,7 @@ class LiveBenchmark(Benchmark):
                                      epochs=epochs)
         self.max_epochs = self.recipe.epochs
         self.job = make_job(self.space.name, dataset, preset, self.recipe)
-        self.store = ResultStore(self.path)
+        self.store = RunStore(self.path)
 
     @property
     def data(self) -> ImageData:

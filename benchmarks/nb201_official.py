@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ _API_ERRORS = (KeyError, ValueError, AssertionError, IndexError, TypeError)
 
 @register_benchmark("nb201_official")
 def load_nb201_official(path: str | Path, dataset: str = "cifar10-valid", hp: str = "200",
-                        seed: int | None = None) -> "NB201OfficialBenchmark":
+                        seed: int | None = None) -> NB201OfficialBenchmark:
     """Open an official NAS-Bench-201 (.pth) or NATS-Bench topology (.pickle.pbz2 file or
     archive directory) benchmark for `dataset` (one of DATASETS) and schedule `hp`."""
     p = Path(path).expanduser()
@@ -239,7 +240,7 @@ def _nb201_file(p: Path) -> tuple[list[str], list[int], Callable[[int, str], Any
         # The file pickles plain Python objects (dicts of floats, lists, tuples), not only
         # tensors, so torch's weights_only loader may refuse it; it is the user's own file.
         data = torch.load(p, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - torch/pickle raise many kinds
+    except Exception as exc:  # any error: torch/pickle raise many kinds
         raise file_error(p, f"not a readable NAS-Bench-201 .pth file: {exc}") from None
     meta, evaluated, arch2infos = _check_dict(p, data)
     load = _results_from(p, arch2infos, api.ArchResults, lambda hp: _NB201_HP_KEY.get(hp, hp))
@@ -282,5 +283,5 @@ def _nats_archive(p: Path) -> tuple[list[str], list[int], Callable[[int, str], A
 def _nats_pickle(nats: Any, p: Path) -> Any:
     try:
         return nats.pickle_load(str(p))
-    except Exception as exc:  # noqa: BLE001 - bz2 / pickle raise many kinds
+    except Exception as exc:  # any error: bz2 / pickle raise many kinds
         raise file_error(p, f"not a readable NATS-Bench .{_PICKLE_EXT} file: {exc}") from None

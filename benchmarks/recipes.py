@@ -1,7 +1,7 @@
 """Training recipes: each benchmark's own hyperparameters, as data.
 
 A `Recipe` is a frozen dataclass; `recipe.hash` (sha256 of its sorted JSON, 12 hex digits) keys
-the result store, so changing any field (epochs included) is a different ground truth.
+the run store, so changing any field (epochs included) is a different ground truth.
 
 Sources of the three benchmark recipes:
 - `nb201`: NAS-Bench-201 (Dong & Yang 2020), its config `LESS.config`/`CIFAR.config`: SGD,
@@ -77,7 +77,7 @@ class Recipe:
         """12 hex digits of sha256 over the sorted JSON of every field: stable across runs."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
 
-    def replace(self, **changes: Any) -> "Recipe":
+    def replace(self, **changes: Any) -> Recipe:
         """A copy with some fields changed; unknown field names are a `ValueError`."""
         known = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - known)
@@ -87,7 +87,7 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_json(cls, text: str) -> "Recipe":
+    def from_json(cls, text: str) -> Recipe:
         return cls(**json.loads(text))
 
     def lr_at(self, epoch: int, step: int = 0, steps_per_epoch: int = 1) -> float:

@@ -17,7 +17,8 @@ tuning and 7,797 reporting (pinned by a test).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 SPLITS = ("all", "tuning", "reporting")
 

@@ -1,4 +1,4 @@
-"""The live-result store: one SQLite database (WAL mode) shared by worker processes (DESIGN §5).
+"""The live run store: one SQLite database (WAL mode) shared by worker processes (DESIGN §5).
 
 A run is keyed by (space, arch, dataset, preset, recipe hash, seed); the network preset is part
 of the key because the same arch under another preset is another network. Status:
@@ -20,9 +20,9 @@ import socket
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 FORMAT = "predbench-result-store"
 VERSION = 1
@@ -48,7 +48,7 @@ EPOCH_FIELDS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 class StoreError(ValueError):
-    """The file is not a usable predbench result store (message names the file and problem)."""
+    """The file is not a usable predbench run store (message names the file and problem)."""
 
 
 class LostClaim(RuntimeError):
@@ -88,9 +88,11 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-class ResultStore:
-    """A result database at `path` (created when absent). Every method opens short
-    transactions, so many processes may hold a `ResultStore` on the same file."""
+class RunStore:
+    """The live-training run store at `path` (created when absent): one row per training run
+    (job, arch, seed) with its status and per-epoch rows. Not the sweep store of
+    `experiments.sweep_store.SweepStore`, which holds evaluated result rows. Every method opens
+    short transactions, so many processes may hold a `RunStore` on the same file."""
 
     def __init__(self, path: str | Path, stale_after: float = 3600.0) -> None:
         self.path = Path(path)
@@ -102,19 +104,19 @@ class ResultStore:
             self._db.execute("PRAGMA busy_timeout = 120000")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable predbench result store: {exc}") from None
+            raise StoreError(f"{self.path}: not a usable predbench run store: {exc}") from None
 
     # -- opening ---------------------------------------------------------------------------
     def _check_file(self) -> None:
         if self.path.is_dir():
-            raise StoreError(f"{self.path}: is a directory, expected a result database file")
+            raise StoreError(f"{self.path}: is a directory, expected a run store file")
         if not self.path.exists() or self.path.stat().st_size == 0:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return
         with open(self.path, "rb") as f:
             head = f.read(16)
         if head != _SQLITE_HEADER:
-            raise StoreError(f"{self.path}: not a predbench result store: the file is not an "
+            raise StoreError(f"{self.path}: not a predbench run store: the file is not an "
                              f"SQLite database (it starts with {head[:8]!r})")
 
     def _init_schema(self) -> None:
@@ -122,17 +124,17 @@ class ResultStore:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables and "predbench_meta" not in tables:
             raise StoreError(f"{self.path}: an SQLite database of another program, not a "
-                             f"predbench result store (tables: {', '.join(sorted(tables))})")
+                             f"predbench run store (tables: {', '.join(sorted(tables))})")
         if tables:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise StoreError(f"{self.path}: corrupt result store (SQLite says: {check})")
+                raise StoreError(f"{self.path}: corrupt run store (SQLite says: {check})")
             meta = dict(db.execute("SELECT key, value FROM predbench_meta"))
             if meta.get("format") != FORMAT:
-                raise StoreError(f"{self.path}: not a predbench result store "
+                raise StoreError(f"{self.path}: not a predbench run store "
                                  f"(format {meta.get('format')!r})")
             if int(meta.get("version", 0)) != VERSION:
-                raise StoreError(f"{self.path}: result store version {meta.get('version')} "
+                raise StoreError(f"{self.path}: run store version {meta.get('version')} "
                                  f"but this predbench reads version {VERSION}")
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -146,7 +148,7 @@ class ResultStore:
                 db.executemany("INSERT OR IGNORE INTO predbench_meta VALUES (?, ?)",
                                [("format", FORMAT), ("version", str(VERSION))])
 
-    def _tx(self) -> "_Tx":
+    def _tx(self) -> _Tx:
         return _Tx(self._db)
 
     def close(self) -> None:

@@ -107,7 +107,7 @@ def _read(p: Path) -> tuple[Any, int]:
                 f"{p}: reading parquet needs pyarrow: pip install 'predbench[parquet]'") from None
         try:
             return pd.read_parquet(p), 1
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types
+        except Exception as exc:  # any error: pyarrow raises its own error types
             raise file_error(p, f"unreadable parquet file: {exc}") from None
     raise file_error(p, f"unknown table format {p.suffix!r}; expected .csv, .tsv, .parquet or .pq")
 

@@ -13,8 +13,9 @@ Shared helpers here build the one-line "<file>: row <n>: <problem>" errors the l
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -217,7 +218,7 @@ def wrong_space_hint(space: SearchSpace, text: Any, how: str = "parse") -> str:
             continue
         try:
             getattr(get_search_space(name), how)(text)
-        except Exception:  # noqa: BLE001 - a space still being written may raise anything
+        except Exception:  # any error: a space still being written may raise anything
             continue
         return (f" (it reads as space {name!r}: wrong space? this benchmark was asked for "
                 f"{space.name!r})")

@@ -1,13 +1,13 @@
 """Experiments: the evaluator, sweeps, NAS loops, plots (a library; the `predbench` command line
 lives above it in `predbench.cli`).
 
-`from experiments import evaluate, run_search` are the public entries (DESIGN §3). `evaluate` is
-the function, which shadows its module's name here (import helpers from the module with `from
-experiments.evaluate import ...`). Both are imported eagerly: a lazy attribute would be overwritten by the submodule as soon as
-any other module imported `experiments.evaluate` first.
+`from experiments import evaluate, run_search` are the public entries (DESIGN §3).
+`experiments.evaluate` is always the function: the evaluator's module is `experiments.evaluator`
+(its helpers: `from experiments.evaluator import budget_grid, ROW_COLUMNS, ...`), so no submodule
+import can replace the function with a module of the same name.
 """
 
-from experiments.evaluate import evaluate
+from experiments.evaluator import evaluate
 from experiments.search import run_search
 
 __all__ = ["evaluate", "run_search"]

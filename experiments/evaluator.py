@@ -29,7 +29,8 @@ import math
 import time
 import warnings
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from benchmarks.splits import check_split, restrict
 from experiments.metrics import METRIC_COLUMNS, failed_row, score_all
 from experiments.sampling import draw_sets
 from predictors import Context, Predictor, get_predictor
+from predictors.base import check_needs
 
 ROW_COLUMNS = ("predictor", "family", "space", "dataset", "train_size", "fidelity", "seed",
                "n_test", *METRIC_COLUMNS, "init_train_seconds", "init_compute_seconds",
@@ -120,6 +122,7 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
     """The (train sizes, fidelities) `evaluate` runs for this predictor on this benchmark:
     [0] for what the predictor does not use, the paper's defaults where None was given.
     ValueError when the predictor cannot run on the benchmark at all."""
+    check_needs(predictor, benchmark)
     needs = predictor.needs
     if needs.train_set:
         if pool_size is None:

@@ -3,7 +3,7 @@
 A spec is a TOML file (or the equivalent dict):
 
     [sweep]
-    seeds = [0, 1, 2]            # default [0, 1, 2, 3, 4]
+    seeds = [0, 1, 2]            # default [0, 1, 2, 3, 4]; also a string such as "0-19,25"
     test_size = 200              # default 200
     sampler = "uniform"          # or "mutation"
     split = "all"                # or "tuning" / "reporting" (benchmarks/splits.py)
@@ -28,12 +28,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the `tomli` package (a dependency there)
+    import tomli as tomllib
+
 from benchmarks.splits import SPLITS
+from experiments.options import parse_int_list
 from experiments.sampling import SAMPLERS
 
 
@@ -116,10 +122,16 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         if key not in sweep:
             return None
         value = sweep[key]
+        if isinstance(value, str):  # "0-19,25": the integer lists of the command line
+            try:
+                return tuple(parse_int_list(value, f"sweep.{key}", minimum))
+            except ValueError as exc:
+                raise SpecError(f"{source}: {exc}") from None
         if not isinstance(value, list) or not value or \
                 not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
                         for v in value):
-            raise fail(f"sweep.{key}", f"must be a non-empty list of integers >= {minimum}")
+            raise fail(f"sweep.{key}", f"must be a non-empty list of integers >= {minimum} "
+                                       f"(or a string such as \"0-19\")")
         return tuple(value)
 
     seeds = int_list("seeds", 0) or (0, 1, 2, 3, 4)

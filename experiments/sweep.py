@@ -1,5 +1,5 @@
 """Sweeps: every (benchmark, predictor, train size, fidelity, seed) cell of a spec, run across
-local processes (default) or a Ray cluster, written to a results store as each cell finishes.
+local processes (default) or a Ray cluster, written to a sweep store as each cell finishes.
 
 Resumable by construction: cells whose key is already in the store are skipped, and the
 coordinator commits each row the moment its cell is done, so killing a sweep loses only the
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from experiments.results_store import Key, ResultsStore
 from experiments.spec import BenchmarkSpec, PredictorSpec, SweepSpec
+from experiments.sweep_store import Key, SweepStore
 
 EXECUTORS = ("local", "ray")
 
@@ -42,7 +43,7 @@ class Cell:
 
 def plan(spec: SweepSpec) -> tuple[list[Cell], list[tuple[Key, dict[str, Any]]]]:
     """(cells to run, error rows for predictors that cannot run on a benchmark at all)."""
-    from experiments.evaluate import budget_grid
+    from experiments.evaluator import budget_grid
 
     cells, errors = [], []
     for bspec in spec.benchmarks:
@@ -67,7 +68,7 @@ _BENCHMARKS: dict[BenchmarkSpec, Any] = {}  # per process: load each benchmark o
 
 def run_cell(cell: Cell) -> tuple[Key, dict[str, Any]]:
     """Evaluate one cell (in a worker process, a Ray task, or in-process)."""
-    from experiments.evaluate import evaluate
+    from experiments.evaluator import evaluate
 
     bench = _BENCHMARKS.get(cell.benchmark)
     if bench is None:
@@ -84,13 +85,13 @@ def run_cell(cell: Cell) -> tuple[Key, dict[str, Any]]:
 
 def run_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
               executor: str = "local", on_progress: Callable[[int, int], None] | None = None,
-              ray_address: str | None = None) -> ResultsStore:
+              ray_address: str | None = None) -> SweepStore:
     """Run every cell of `spec` not yet in the store at `store_path`; return the store."""
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    store = ResultsStore(store_path)
+    store = SweepStore(store_path)
     # rows of one store must come from one protocol: the same test size, sampler and split
     store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
                           "split": spec.split})
@@ -164,7 +165,7 @@ def _run_ray(cells: list[Cell], workers: int, address: str | None) -> Iterator[t
 
 
 def _error_row(bench: Any, predictor: Any, seed: int, message: str) -> dict[str, Any]:
-    from experiments.evaluate import ROW_COLUMNS
+    from experiments.evaluator import ROW_COLUMNS
 
     row: dict[str, Any] = {c: math.nan for c in ROW_COLUMNS}
     row.update(predictor=predictor.name, family=predictor.family, space=bench.space.name,

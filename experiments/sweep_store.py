@@ -1,4 +1,4 @@
-"""The sweep results store: one SQLite file (WAL mode), one row per evaluated cell.
+"""The sweep store: one SQLite file (WAL mode), one row per evaluated cell.
 
 A row is keyed by (benchmark label, predictor label, train_size, fidelity, seed) — the labels
 name the spec entries, so two parameterisations of one predictor, or two benchmarks of the same
@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -35,7 +36,10 @@ _FORMAT = "predbench-results-1"
 Key = tuple[str, str, int, int, int]
 
 
-class ResultsStore:
+class SweepStore:
+    """The sweep store at `path` (created when absent): one evaluated result row per cell. Not
+    the run store of `benchmarks.store.RunStore`, which holds live-training runs."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +49,7 @@ class ResultsStore:
             tables = {r[0] for r in self._db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
             if tables and "results" not in tables:
-                raise ValueError(f"{self.path}: not a predbench results store "
+                raise ValueError(f"{self.path}: not a predbench sweep store "
                                  f"(it has tables {', '.join(sorted(tables))})")
             self._db.executescript(_SCHEMA)
             stored = self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
@@ -53,10 +57,10 @@ class ResultsStore:
                 self._db.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT,))
                 self._db.commit()
             elif stored[0] != _FORMAT:
-                raise ValueError(f"{self.path}: results store format {stored[0]!r}, "
+                raise ValueError(f"{self.path}: sweep store format {stored[0]!r}, "
                                  f"expected {_FORMAT!r}")
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path}: not a usable SQLite results store ({exc})") from None
+            raise ValueError(f"{self.path}: not a usable SQLite sweep store ({exc})") from None
 
     def check_protocol(self, protocol: dict[str, Any]) -> None:
         """Record the sweep protocol (test size, sampler, split) on first use; a later sweep
@@ -128,7 +132,7 @@ def read_rows(paths: Iterable[str | Path]) -> pd.DataFrame:
     frames = []
     for p in map(Path, paths):
         if p.suffix == ".db":
-            store = ResultsStore(p)
+            store = SweepStore(p)
             frames.append(store.frame())
             store.close()
         elif p.suffix == ".csv":
@@ -136,5 +140,5 @@ def read_rows(paths: Iterable[str | Path]) -> pd.DataFrame:
         elif p.suffix == ".parquet":
             frames.append(pd.read_parquet(p))
         else:
-            raise ValueError(f"{p}: expected a results store (.db) or table (.csv/.parquet)")
+            raise ValueError(f"{p}: expected a sweep store (.db) or table (.csv/.parquet)")
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

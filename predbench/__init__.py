@@ -68,7 +68,7 @@ _EXPORTS: dict[str, str] = {
     "FidelityError": "predictors",
     "FAMILIES": "predictors",
     # experiments: the evaluator, metrics, sweeps, NAS loops
-    "evaluate": "experiments.evaluate",  # the function (the module is experiments.evaluate)
+    "evaluate": "experiments.evaluator",  # the function (its module is experiments.evaluator)
     "pearson": "experiments.metrics",
     "spearman": "experiments.metrics",
     "kendall_tau": "experiments.metrics",

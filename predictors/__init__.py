@@ -1,5 +1,6 @@
 """Performance predictors: one `fit`/`query` interface over every family (DESIGN §3)."""
 
+from predictors._autoload import import_all as _import_all
 from predictors.base import (
     FAMILIES,
     Context,
@@ -10,7 +11,6 @@ from predictors.base import (
     register_predictor,
 )
 from predictors.curves import CurveView, FidelityError
-from predictors._autoload import import_all as _import_all
 
 _import_all()
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import abc
 import inspect
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -26,12 +27,24 @@ FAMILIES = ("model_based", "learning_curve", "hybrid", "zero_cost", "weight_shar
 
 @dataclass(frozen=True)
 class Needs:
-    """What a predictor needs to work: a labelled train set, partial learning curves of the query
-    archs (`Context.fidelity` epochs), or the real network (and data batches)."""
+    """What a predictor needs to work, each a part of the `Context` it reads:
+
+    - `train_set`: a labelled train set (the archs and labels `fit` gets);
+    - `query_epochs`: partial learning curves of the query archs (`Context.curves`, up to
+      `Context.fidelity` epochs);
+    - `network`: it builds the real network of each arch (`SearchSpace.build_network` with
+      `Context.num_classes`), e.g. zero-cost proxies; minibatches (`Context.batch`) are used
+      when the benchmark has images (data-dependent proxies fail without them, data-free ones
+      do not need them);
+    - `images`: it trains on the benchmark's image splits (`Context.data`), e.g. a weight-sharing
+      supernet; a benchmark without images (a tabular file) cannot run it, and `evaluate`,
+      sweeps and NAS loops refuse the pair before any work (`check_needs`).
+    """
 
     train_set: bool = False
     query_epochs: bool = False
     network: bool = False
+    images: bool = False
 
 
 @dataclass
@@ -60,7 +73,7 @@ class Context:
     def for_benchmark(cls, benchmark: Any, train_archs: Iterable[Any] = (),
                       query_archs: Iterable[Any] = (), fidelity: int = 0, *, seed: int = 0,
                       device: Any = "cpu", curve: Callable[[Any], Any] | None = None
-                      ) -> "Context":
+                      ) -> Context:
         """The context a predictor gets on `benchmark` (the one place that builds it): the
         train archs' curves in full, the query archs' first `fidelity` epochs, minibatches and
         image splits when the benchmark has images. Everything is copied or bound to the image
@@ -70,12 +83,13 @@ class Context:
             else None
         if data is not None and not callable(getattr(data, "batch", None)):
             raise ValueError(f"{benchmark!r}: its `data` has no batch(n, seed) method")
-        num_classes = getattr(data, "num_classes", None) or getattr(benchmark, "num_classes", 10)
+        found = getattr(data, "num_classes", None) or getattr(benchmark, "num_classes", None)
+        num_classes = 10 if found is None else int(found)
         return cls(space=benchmark.space,
                    curves=CurveView.from_benchmark(benchmark, train_archs, query_archs,
                                                    fidelity, curve=curve),
                    fidelity=int(fidelity), batch=None if data is None else data.batch,
-                   data=data, num_classes=int(num_classes), device=device, seed=int(seed))
+                   data=data, num_classes=num_classes, device=device, seed=int(seed))
 
     def require(self, what: str, predictor: str) -> Any:
         """The context field `what`, or a clear error saying that `predictor` needs it."""
@@ -109,7 +123,7 @@ class Predictor(abc.ABC):
     #: loaded from a checkpoint: the seconds its training took); the evaluator charges them
     reused_fit_seconds_: float = 0.0
 
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "Predictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> Predictor:
         """Init routine: learn from `archs` with labels `y` (validation accuracy, percent)."""
         return self
 
@@ -205,8 +219,26 @@ def list_predictors(family: str | None = None) -> list[str]:
 
 def predictor_class(name: str) -> type[Predictor]:
     if name not in _REGISTRY:
-        raise ValueError(f"unknown predictor {name!r}; expected one of: {', '.join(sorted(_REGISTRY))}")
+        raise ValueError(f"unknown predictor {name!r}; expected one of: "
+                         f"{', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]
+
+
+def has_images(benchmark: Any) -> bool:
+    """Whether contexts built on `benchmark` (`Context.for_benchmark`) carry its images
+    (`Context.data`, `Context.batch`); tabular sources have none."""
+    return bool(getattr(benchmark, "has_batches", False))
+
+
+def check_needs(predictor: Predictor, benchmark: Any) -> None:
+    """ValueError (one line) when `benchmark` cannot give `predictor` what its `needs` say it
+    cannot work without: images for `Needs.images`."""
+    if predictor.needs.images and not has_images(benchmark):
+        describe = getattr(benchmark, "describe", None)
+        what = describe() if callable(describe) else repr(benchmark)
+        raise ValueError(f"predictor {predictor.name!r} trains on the benchmark's images "
+                         f"(Context.data), but {what} holds none; use a live or the default "
+                         f"benchmark")
 
 
 def as_list(archs: Iterable[Any]) -> list[Any]:

@@ -14,7 +14,8 @@ final test accuracy is withheld for every arch.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class CurveView:
     @classmethod
     def from_benchmark(cls, benchmark: Any, train_archs: Iterable[Any] = (),
                        query_archs: Iterable[Any] = (), fidelity: int = 0,
-                       curve: Callable[[Any], Any] | None = None) -> "CurveView":
+                       curve: Callable[[Any], Any] | None = None) -> CurveView:
         """Read the curves of `train_archs` (full) and `query_archs` (cut to `fidelity`) from
         `benchmark` now; the view keeps copies only. `curve` (default `benchmark.curve`) lets
         a caller pass curves it already holds."""
@@ -118,7 +119,7 @@ def _read_only(curve: Any, epochs: int | None) -> Any:
         changes[name] = values
     if hasattr(curve, "test_acc"):
         changes["test_acc"] = None
-    if dataclasses.is_dataclass(curve):
+    if dataclasses.is_dataclass(curve) and not isinstance(curve, type):
         return dataclasses.replace(curve, **changes)
     return _PlainCurve(**changes)
 

@@ -9,8 +9,11 @@ from search_spaces.base import (
     register_search_space,
 )
 
-# importing a space module registers it
-from search_spaces import nb201, nb101, darts  # noqa: E402,F401
+# importing a space module registers it, in this order (the order `list_search_spaces` gives),
+# after the names above, which they may use
+# isort: off
+from search_spaces import nb201, nb101, darts  # noqa: F401
+# isort: on
 
 __all__ = [
     "Arch",

@@ -11,7 +11,8 @@ quick commands stay fast.
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class InvalidArchError(ValueError):
-    """Malformed or invalid architecture text or spec. Its message names the problem and the form."""
+    """Malformed or invalid architecture text or spec. Its message names the problem and the
+    form."""
 
 
 class Arch(abc.ABC):
@@ -96,7 +98,7 @@ class SearchSpace(abc.ABC):
     # -- networks --------------------------------------------------------------------------
     def build_network(
         self, arch: Arch, num_classes: int = 10, preset: str = "official", **overrides: Any
-    ) -> "nn.Module":
+    ) -> nn.Module:
         """The real PyTorch network of `arch` under a named preset (`presets`), e.g. "official"
         for the benchmark's own network. `overrides` replace single preset arguments."""
         params = self.preset_params(preset)
@@ -120,7 +122,7 @@ class SearchSpace(abc.ABC):
         return dict(self.presets[preset][0])
 
     @abc.abstractmethod
-    def _build_network(self, arch: Arch, num_classes: int, **params: Any) -> "nn.Module":
+    def _build_network(self, arch: Arch, num_classes: int, **params: Any) -> nn.Module:
         """Build the network from resolved preset arguments."""
 
     # -- helpers ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ map starts with a ReLU, so the numbers are the same and autograd stays safe.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -16,7 +16,7 @@ Facts followed here (checked against the DARTS code):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

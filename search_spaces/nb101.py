@@ -40,41 +40,41 @@ NAS-Bench-Suite-Zero / NASLib keys: the 7x7 matrix flattened row-major, then 7 o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from search_spaces.base import Arch, InvalidArchError, SearchSpace, register_search_space
-
 from search_spaces.nb101_spec import (  # noqa: F401  (re-exported)
-    INPUT,
-    OUTPUT,
-    OPS,
-    SHORT_OPS,
-    MAX_VERTICES,
-    MAX_EDGES,
-    _IN,
-    _OUT,
-    GRAPH_OPS,
-    SUITE_ZERO_OPS,
-    _SZ_LABEL,
-    PATH_LENGTH,
-    _TRIU,
-    _LABEL_OF_NAME,
-    _FORM,
-    Matrix,
-    graph_hash,
-    NB101Arch,
-    _check_matrix,
-    _spec_problem,
-    _make,
     _CANONICAL,
-    _try_make,
+    _FORM,
+    _IN,
+    _LABEL_OF_NAME,
+    _OUT,
+    _SZ_LABEL,
+    _TRIU,
+    GRAPH_OPS,
+    INPUT,
+    MAX_EDGES,
+    MAX_VERTICES,
+    OPS,
+    OUTPUT,
+    PATH_LENGTH,
+    SHORT_OPS,
+    SUITE_ZERO_OPS,
+    Matrix,
+    NB101Arch,
+    _canonical,
+    _check_matrix,
+    _make,
     _name,
     _orders,
-    _canonical,
     _parse_text,
+    _spec_problem,
+    _try_make,
+    graph_hash,
 )
 
 

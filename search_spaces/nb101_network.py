@@ -17,7 +17,7 @@ classifier Glorot-uniform with zero bias, BN weight 1 and bias 0.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -5,9 +5,10 @@ itself stores), and the text form. `search_spaces/nb101.py` documents the space 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -21,7 +22,8 @@ MAX_VERTICES, MAX_EDGES = 7, 9
 _IN, _OUT = -1, -2  # official hash labels of the input and output vertices
 #: node-op features of `graph`
 GRAPH_OPS: tuple[str, ...] = (INPUT, OUTPUT, *OPS)
-SUITE_ZERO_OPS: tuple[str, ...] = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+SUITE_ZERO_OPS: tuple[str, ...] = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu",
+                                   "conv3x3-bn-relu")
 _SZ_LABEL = (_IN, _OUT, 2, 1, 0)  # Suite-Zero op index -> our label
 PATH_LENGTH = sum(3**k for k in range(MAX_VERTICES - 1))  # 364
 _TRIU = np.triu_indices(MAX_VERTICES, 1)

@@ -95,7 +95,8 @@ class NB201Space(SearchSpace):
     # -- text ------------------------------------------------------------------------------
     def parse(self, text: str) -> NB201Arch:
         if not isinstance(text, str):
-            raise InvalidArchError(f"NB201 arch must be a string like {_FORM}, got {type(text).__name__}")
+            raise InvalidArchError(f"NB201 arch must be a string like {_FORM}, got "
+                                   f"{type(text).__name__}")
         s = text.strip()
         nodes = s.split("+")
         if len(nodes) != 3:
@@ -105,7 +106,8 @@ class NB201Space(SearchSpace):
         for dst, node in enumerate(nodes, start=1):
             if not (node.startswith("|") and node.endswith("|")) or len(node) < 2:
                 raise InvalidArchError(
-                    f"invalid NB201 arch {text!r}: node {dst} {node!r} must be wrapped in '|', like {_FORM}")
+                    f"invalid NB201 arch {text!r}: node {dst} {node!r} must be wrapped in '|', "
+                    f"like {_FORM}")
             entries = node[1:-1].split("|")
             if len(entries) != dst:
                 raise InvalidArchError(
@@ -266,5 +268,6 @@ def _parse_int_tuple(key: str | tuple | list, length: int, what: str) -> tuple[i
             raise InvalidArchError(
                 f"invalid {what} {key!r}: expected a tuple of {length} integers") from None
     if len(values) != length:
-        raise InvalidArchError(f"invalid {what} {key!r}: expected {length} integers, got {len(values)}")
+        raise InvalidArchError(f"invalid {what} {key!r}: expected {length} integers, got "
+                               f"{len(values)}")
     return values

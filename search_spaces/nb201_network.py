@@ -8,7 +8,7 @@ is 72,656 + 65·K + 243,040·n(conv3x3) + 28,000·n(conv1x1) at C=16, N=5).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

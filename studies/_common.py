@@ -8,7 +8,8 @@ failed cells kept, `split` restricting the pool). This module adds what a long r
 - **specs**: ``name`` or ``name:key=value:key=value`` (also ``name:key=value,key=value``),
   several separated by commas; values are Python literals, else plain strings; a comma or colon
   inside brackets or quotes does not separate (``omni:model_params={'max_depth': 3}``). The
-  spec text is the row's `label`;
+  spec text is the row's `label`. Seeds, sizes and every KEY=VALUE are parsed by
+  `experiments.options`, as by the `predbench` commands;
 - **resumable grid** (`run_grid`): one `evaluate` call per (predictor, seed), the rows CSV
   rewritten after each, rows already in it (same label, train size, fidelity, seed) skipped;
   a CSV made with another split, sampler, test size or benchmark is refused, not mixed in.
@@ -24,14 +25,14 @@ a choice (100 and up: seeds 0-39 tuned defaults and the held-out loop checks).
 from __future__ import annotations
 
 import argparse
-import ast
 import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.splits import SPLITS  # noqa: E402
 from experiments import evaluate  # noqa: E402
-from experiments.evaluate import budget_grid  # noqa: E402
+from experiments.evaluator import budget_grid  # noqa: E402
+from experiments.options import parse_int_list, parse_key_values, split_top  # noqa: E402
 from predictors import Predictor, get_predictor  # noqa: E402
 
 RESULTS = ROOT / "results"
@@ -53,32 +55,6 @@ SETTINGS = ("space", "dataset", "split", "sampler", "n_test")
 
 
 # -- command line -------------------------------------------------------------------------------
-def split_top(text: str, sep: str) -> list[str]:
-    """`text` split at `sep` outside brackets and quotes."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _value(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 @dataclass
 class Spec:
     """One predictor configuration of a study: its label (the spec text), registry name and
@@ -91,7 +67,8 @@ class Spec:
 
 def parse_specs(text: str) -> list[Spec]:
     """``"xgb,gp:encoding=path:kernel=rbf"`` (or ``gp:encoding=path,kernel=rbf``) -> Specs.
-    A comma-separated item that is an assignment continues the spec before it."""
+    A comma-separated item that is an assignment continues the spec before it. Values are typed
+    as every KEY=VALUE of the project (`experiments.options.parse_value`)."""
     items: list[list[str]] = []
     for item in (s.strip() for s in split_top(text, ",")):
         if not item:
@@ -103,12 +80,7 @@ def parse_specs(text: str) -> list[Spec]:
             items.append(split_top(item, ":"))
     specs = []
     for name, *assignments in items:
-        params: dict[str, Any] = {}
-        for item in assignments:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise ValueError(f"bad predictor option {item!r} of {name!r}: expected key=value")
-            params[key.strip()] = _value(value.strip())
+        params = parse_key_values(assignments, f"--predictors ({name.strip()!r})")
         label = ":".join([name.strip(), *(a.strip() for a in assignments)])
         specs.append(Spec(label, name.strip(), params))
     if not specs:
@@ -119,20 +91,8 @@ def parse_specs(text: str) -> list[Spec]:
     return specs
 
 
-def parse_ints(text: str, what: str) -> list[int]:
-    """``"100-119"``, ``"100..119"``, ``"20,100,1000"`` or a mix -> ints (in order, unique)."""
-    out: list[int] = []
-    try:
-        for part in (p.strip() for p in str(text).split(",")):
-            if part:
-                lo, sep, hi = part.replace("..", "-").partition("-")
-                out.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
-    except ValueError:
-        raise ValueError(f"{what}: expected integers such as 100-119 or 20,100, got {text!r}") \
-            from None
-    if not out:
-        raise ValueError(f"{what}: none given")
-    return list(dict.fromkeys(out))
+#: kept for studies that call it by its old name: `experiments.options.parse_int_list`
+parse_ints = parse_int_list
 
 
 def add_common_args(parser: argparse.ArgumentParser, study: str, predictors: str, seeds: str,
@@ -294,7 +254,7 @@ def _warm_up(entries: Sequence[Entry], benchmark: Any, split: str) -> None:
                                         template.needs.query_epochs else 0)
             type(template)(**template.get_params()).fit(archs[:12], y, ctx).query(archs[12:],
                                                                                   ctx)
-        except Exception:  # noqa: BLE001 - the timed cells report any error
+        except Exception:  # any error: the timed cells report it
             pass
 
 

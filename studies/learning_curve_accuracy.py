@@ -28,15 +28,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studies import _common as common  # noqa: E402
+from studies import _common as common
 
 STUDY = "learning_curve_accuracy"
 PREDICTORS = "valacc,valloss,sotl,sotle,sotlema,lce,lce_m,lcsvr"
@@ -103,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if other:
                 raise ValueError(f"predictor(s) {', '.join(other)} read no learning curves")
             bench = load_benchmark("default")
-            common.run_grid(bench, entries, sizes=common.parse_ints(args.sizes, "--sizes"),
-                            fidelities=common.parse_ints(args.fidelities, "--fidelities"),
-                            seeds=common.parse_ints(args.seeds, "--seeds"),
+            common.run_grid(bench, entries, sizes=common.parse_int_list(args.sizes, "--sizes"),
+                            fidelities=common.parse_int_list(args.fidelities, "--fidelities"),
+                            seeds=common.parse_int_list(args.seeds, "--seeds"),
                             test_size=args.test_size, sampler=args.sampler, split=args.split,
                             rows_csv=rows_csv, device=args.device,
                             log=None if args.quiet else print)

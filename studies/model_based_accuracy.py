@@ -11,8 +11,8 @@ table has no training seconds (NaN).
 The README's model-based table (seeds 100-119: never used to choose a default; seeds 0-19 made
 the earlier table the target transform and GP defaults were chosen on):
 
-    taskset -c 0 .venv/bin/python studies/model_based_accuracy.py \\
-        --predictors "xgb,lgb,svr:encoding=path,gp:encoding=path,gpwl,bananas,bohamiann:encoding=path" \\
+    P="xgb,lgb,svr:encoding=path,gp:encoding=path,gpwl,bananas,bohamiann:encoding=path"
+    taskset -c 0 .venv/bin/python studies/model_based_accuracy.py --predictors "$P" \\
         --sizes 20,100,1000 --seeds 100-119 --split reporting
 
 writes every row to `results/model_based_accuracy/rows.csv` (resumable: cells already there are
@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studies import _common as common  # noqa: E402
+from studies import _common as common
 
 STUDY = "model_based_accuracy"
 PREDICTORS = "xgb,lgb,svr:encoding=path,gp:encoding=path,gpwl,bananas,bohamiann:encoding=path"
@@ -66,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             no_train = [e.label for e in entries if not e.predictor.needs.train_set]
             if no_train:
                 raise ValueError(f"predictor(s) {', '.join(no_train)} learn from no train set")
-            sizes = common.parse_ints(args.sizes, "--sizes")
-            seeds = common.parse_ints(args.seeds, "--seeds")
+            sizes = common.parse_int_list(args.sizes, "--sizes")
+            seeds = common.parse_int_list(args.seeds, "--seeds")
             bench = load(args.data)
             common.run_grid(bench, entries, sizes=sizes, fidelities=None, seeds=seeds,
                             test_size=args.test_size, sampler=args.sampler, split=args.split,

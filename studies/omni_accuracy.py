@@ -38,15 +38,16 @@ import argparse
 import inspect
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studies import _common as common  # noqa: E402
+from studies import _common as common
 
 STUDY = "omni_accuracy"
 PREDICTORS = ("omni:preset=small,omni_static:preset=small,omni_seminas:preset=small,"
@@ -59,12 +60,13 @@ def _cached(cls: type) -> type:
     """A subclass of `cls` whose instances (the evaluator's fresh copies too) share
     `SHARED_CACHE`; same name and parameters."""
 
-    class Cached(cls):  # type: ignore[misc, valid-type]
+    class Cached(cls):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.zero_cost_cache = SHARED_CACHE
 
-    Cached.__init__.__signature__ = inspect.signature(cls.__init__)  # type: ignore[attr-defined]
+    # the evaluator clones with the parameters `get_params` reads from the signature
+    setattr(Cached.__init__, "__signature__", inspect.signature(cls.__init__))
     Cached.__name__ = Cached.__qualname__ = cls.__name__
     return Cached
 
@@ -80,7 +82,7 @@ def _static_class(cached: bool = True) -> type:
     class OmniStatic(base):  # type: ignore[misc, valid-type]
         needs = Needs(train_set=True, network=True)
 
-    OmniStatic.__init__.__signature__ = inspect.signature(base.__init__)  # type: ignore
+    setattr(OmniStatic.__init__, "__signature__", inspect.signature(base.__init__))
     return OmniStatic
 
 
@@ -166,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows_csv = args.out / "rows.csv"
     seconds = None
     try:
-        sizes = common.parse_ints(args.sizes, "--sizes")
-        fids = common.parse_ints(args.fidelities, "--fidelities")
+        sizes = common.parse_int_list(args.sizes, "--sizes")
+        fids = common.parse_int_list(args.fidelities, "--fidelities")
         if not args.summarise:
             import torch
 
@@ -180,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             specs = common.parse_specs(args.predictors)
             entries = common.entries_from(specs, _factories())
             bench = load_benchmark("default")
-            seeds = common.parse_ints(args.seeds, "--seeds")
+            seeds = common.parse_int_list(args.seeds, "--seeds")
             common.run_grid(bench, entries, sizes=sizes, fidelities=fids, seeds=seeds,
                             test_size=args.test_size, sampler=args.sampler, split=args.split,
                             rows_csv=rows_csv, device=args.device,

@@ -48,7 +48,6 @@ run on the default or a live benchmark, not on the NB201 table.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import os
@@ -64,7 +63,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a file: make the repository importable
     sys.path.insert(0, str(ROOT))
 
-from studies import _common as common  # noqa: E402  (predictor specs, seed ranges)
+from experiments.options import parse_int_list, parse_key_values, parse_kind_options  # noqa: E402
+from studies import _common as common  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nb201_cifar10_valid_accuracy.csv"
 DEFAULT_BENCHMARK = f"table:path={DEFAULT_DATA},space=nb201,dataset=cifar10-valid"
@@ -73,32 +73,6 @@ GUIDED = ("npenas", "bananas")
 
 
 # -- arguments ------------------------------------------------------------------------------------
-def _value(text: str) -> Any:
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-    return value if isinstance(value, (int, float, bool)) else text
-
-
-def parse_pairs(items: list[str], flag: str) -> dict[str, Any]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[key] = _value(value)
-    return out
-
-
-def parse_benchmark(spec: str) -> tuple[str, dict[str, Any]]:
-    """``KIND`` or ``KIND:key=value,...`` (as `predbench search --benchmark`)."""
-    kind, _, rest = spec.strip().partition(":")
-    if not kind:
-        raise ValueError(f"--benchmark expects KIND or KIND:key=value,..., got {spec!r}")
-    return kind, parse_pairs([p.strip() for p in rest.split(",") if p.strip()], "--benchmark")
-
-
 def run_label(algo: str, predictor: str, tag: str) -> str:
     label = algo if predictor == "none" else f"{algo}+{predictor}"
     return f"{label}-{tag}" if tag else label
@@ -267,19 +241,19 @@ def main(argv: list[str] | None = None) -> int:
         from experiments.search.plot import plot_trajectories
 
         split = check_split(args.split)
-        seeds = common.parse_ints(args.seeds, "--seeds")
-        checkpoints = tuple(int(c) for c in args.checkpoints.split(",") if c.strip())
-        if args.budget < 1 or not checkpoints or min(checkpoints) < 1:
-            raise ValueError("--budget and --checkpoints must be positive")
+        seeds = parse_int_list(args.seeds, "--seeds")
+        checkpoints = tuple(parse_int_list(args.checkpoints, "--checkpoints", minimum=1))
+        if args.budget < 1:
+            raise ValueError("--budget must be positive")
         out = args.out or ROOT / "results" / "search_regret" / split
-        kind, options = parse_benchmark(args.benchmark)
+        kind, options = parse_kind_options(args.benchmark, "--benchmark")
         bench = load_benchmark(kind, **options)
         optimum = search_optimum(bench, split)
         print(f"{bench.describe()}, {split} split: {optimum.describe()}", flush=True)
         if not args.summary_only:
             run_all(bench, optimum, out, [a for a in args.algos.split(",") if a],
                     common.parse_specs(args.predictors), seeds, args.budget,
-                    parse_pairs(args.param, "--param"), args.tag, split,
+                    parse_key_values(args.param, "--param"), args.tag, split,
                     {"benchmark": bench.describe(), "kind": kind, "options": options})
         rows, per_seed, summary = summarize(out, checkpoints)
         if set(rows["split"]) != {split}:

@@ -29,15 +29,15 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studies import _common as common  # noqa: E402
+from studies import _common as common
 
 STUDY = "weight_sharing_accuracy"
 
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             grid = entries(common.parse_specs(args.predictors), budgets, args.bn,
                            args.out / "supernets")
             bench = load_benchmark("default")
-            seeds = common.parse_ints(args.seeds, "--seeds")
+            seeds = common.parse_int_list(args.seeds, "--seeds")
             common.run_grid(bench, grid, sizes=None, fidelities=None, seeds=seeds,
                             test_size=args.test_size, sampler=args.sampler, split=args.split,
                             rows_csv=rows_csv, device=args.device,

@@ -39,8 +39,9 @@ import math
 import sys
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studies import _common as common  # noqa: E402
+from studies import _common as common
 
 STUDY = "zero_cost_report"
 CHEAP = ("params", "flops", "synflow", "l2_norm")
@@ -199,13 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from benchmarks import load_benchmark
 
             torch.set_num_threads(args.threads)
-            options = {}
-            for item in args.options:
-                key, sep, value = item.partition("=")
-                if not sep:
-                    raise ValueError(f"benchmark option {item!r}: expected key=value")
-                options[key] = value
-            bench = load_benchmark(args.kind, **options)
+            from experiments.options import parse_key_values
+
+            bench = load_benchmark(args.kind, **parse_key_values(args.options, "benchmark option"))
             preset = getattr(bench, "preset", None) or "official"
             from predictors.base import predictor_class
 
@@ -218,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             entries = common.entries_from(specs)
             evaluated, source = with_batches(bench, args.batch)
             print(f"{bench.describe()}: minibatches from {source}, preset {preset}")
-            seeds = common.parse_ints(args.seeds, "--seeds")
+            seeds = common.parse_int_list(args.seeds, "--seeds")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # evaluate notes them in each row
                 common.run_grid(evaluated, entries, sizes=None, fidelities=None, seeds=seeds,

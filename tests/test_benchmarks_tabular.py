@@ -225,12 +225,14 @@ OTHER = NB201.format(NB201.from_index(456))
 @pytest.mark.parametrize("text, parts", [
     ("arch,accuracy\n" + f"{GOOD},90\n", ["row 1 (header)", "no target column 'val_accuracy'",
                                           "columns are: arch, accuracy"]),
-    ("arch,val_accuracy\n" + f"{GOOD},90\n|nor_conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|,80\n",
+    ("arch,val_accuracy\n" + f"{GOOD},90\n"
+     "|nor_conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|,80\n",
      ["row 3", "unknown op 'nor_conv_9x9'"]),
     ("arch,val_accuracy\n" + f"{GOOD},90\n{OTHER},80\n{GOOD},70\n",
      ["row 4", "duplicate architecture", "same as row 2"]),
     ("arch,val_accuracy\n" + f"{GOOD},90\n{OTHER},high\n", ["row 3", "must be a number", "'high'"]),
-    ("arch,val_accuracy\n" + f"{GOOD},90\n{OTHER},\n", ["row 3", "no value in column 'val_accuracy'"]),
+    ("arch,val_accuracy\n" + f"{GOOD},90\n{OTHER},\n",
+     ["row 3", "no value in column 'val_accuracy'"]),
     ("arch,val_accuracy\n" + f"{GOOD},90\n,80\n", ["row 3", "empty arch"]),
     ("arch,val_accuracy\n" + f"{GOOD},90\n{OTHER},80,extra\n", ["malformed CSV", "line 3"]),
     ("", ["empty file"]),
@@ -257,13 +259,15 @@ def test_wrong_space_names_the_right_one(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, parts", [
-    ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": 90.0,}}}', ["line 1 column", "malformed JSON"]),
+    ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": 90.0,}}}',
+     ["line 1 column", "malformed JSON"]),
     ('[1, 2]', ["top level"]),
     ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": 90.0}, "(0, 1, 2, 3, 4, 9)": '
      '{"val_accuracy": 80.0}}}', ["row 2", "key '(0, 1, 2, 3, 4, 9)'", "op index 9"]),
     ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": 90.0}, "(0, 1, 2, 3, 4, 1)": '
      '{"synflow": {"score": 1, "time": 1}}}}', ["row 2", "no 'val_accuracy'", "synflow"]),
-    ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": "high"}}}', ["row 1", "must be a number"]),
+    ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": "high"}}}',
+     ["row 1", "must be a number"]),
     ('{"cifar10": {"(0, 1, 2, 3, 4, 0)": {"val_accuracy": 90.0}, "(0,1,2,3,4,0)": '
      '{"val_accuracy": 80.0}}}', ["row 2", "duplicate architecture", "same as row 1"]),
 ])

@@ -10,7 +10,12 @@ import torch
 
 from search_spaces.base import InvalidArchError, get_search_space
 from search_spaces.darts import (
-    KNOWN_GENOTYPES, OPS, PRIMITIVES, DartsArch, DartsSpace, canonical_cell,
+    KNOWN_GENOTYPES,
+    OPS,
+    PRIMITIVES,
+    DartsArch,
+    DartsSpace,
+    canonical_cell,
 )
 from search_spaces.measure import count_flops, count_parameters
 
@@ -95,7 +100,8 @@ def test_canonical_invariance(space: DartsSpace, archs: list[DartsArch]) -> None
     (V2.replace("('dil_conv_3x3', 2)", "('dil_conv_3x3', '2')"), "input '2'"),
     (V2.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=[2, 3, 4]"), "normal_concat"),
     (V2.replace("reduce_concat=[2, 3, 4, 5]", "reduce_concat=range(2, 7)"), "reduce_concat"),
-    (V2.replace("reduce_concat=[2, 3, 4, 5]", "reduce_concat=range(1000000000000000)"), "short range"),
+    (V2.replace("reduce_concat=[2, 3, 4, 5]", "reduce_concat=range(1000000000000000)"),
+     "short range"),
     (V2.replace(", reduce_concat=[2, 3, 4, 5]", ""), "missing field"),
     (V2.replace("reduce_concat=", "extra=[1], reduce_concat="), "unknown field 'extra'"),
     (V2.replace("[('max_pool_3x3', 0)", "[__import__('os')"), "not a literal"),

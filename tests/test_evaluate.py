@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import load_benchmark
 from benchmarks.base import Benchmark, Curve
-from experiments.evaluate import ROW_COLUMNS, default_fidelities, default_train_sizes, evaluate
+from experiments.evaluator import ROW_COLUMNS, default_fidelities, default_train_sizes, evaluate
 from experiments.sampling import draw_sets
 from predictors import Needs, Predictor
 from predictors import base as predictor_base
@@ -205,9 +205,13 @@ def test_public_evaluate_is_the_function_whatever_was_imported_first():
     import importlib
 
     import experiments
-    from experiments import sweep  # noqa: F401  (imports experiments.evaluate itself)
-
-    importlib.import_module("experiments.evaluate")
+    import experiments.evaluator as module
     from experiments import evaluate as public
+    from experiments import sweep  # noqa: F401  (imports experiments.evaluator itself)
 
+    # the module is `experiments.evaluator`; `experiments.evaluate` is only ever the function
     assert callable(public) and public.__name__ == "evaluate" and experiments.evaluate is public
+    assert module.evaluate is public and experiments.evaluator is module
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("experiments.evaluate")
+    assert experiments.evaluate is public

@@ -96,7 +96,7 @@ def reachable(root, limit: int = 200_000):
             if hasattr(obj, name) and not isinstance(obj, type):
                 try:
                     stack.append(getattr(obj, name))
-                except Exception:  # noqa: BLE001
+                except Exception:  # any error: an attribute that cannot be read leads nowhere
                     pass
         if hasattr(obj, "__dict__") and not isinstance(obj, types.FunctionType):
             stack.append(vars(obj))

@@ -16,9 +16,10 @@ import pytest
 
 from benchmarks import Curve, load_benchmark
 from benchmarks.default import DEFAULT_FILE, export_npz, import_npz, read_npz
-from benchmarks.store import ResultStore
+from benchmarks.store import RunStore
 
-ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
+ARCH = ("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|"
+        "+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|")
 
 
 def test_live_benchmark_trains_on_miss_then_reads(tmp_path: Path) -> None:
@@ -57,7 +58,7 @@ def test_export_import_roundtrip(tmp_path: Path) -> None:
                                                               abs=1e-3)
     with pytest.raises(KeyError, match="not in the default benchmark"):
         shipped.curve("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
-    fresh = ResultStore(tmp_path / "fresh.db")
+    fresh = RunStore(tmp_path / "fresh.db")
     job, added = import_npz(fresh, out)
     assert job == bench.job and added == 1 and import_npz(fresh, out)[1] == 0
     bad = tmp_path / "bad.npz"

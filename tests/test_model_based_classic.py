@@ -100,7 +100,8 @@ def test_deterministic_under_seed(name):
 
     def run(seed, ctx_seed=0):
         p = get_predictor(name, seed=seed, **params)
-        return p.fit(archs[:40], y[:40], Context(space, seed=ctx_seed)).query(archs[40:], Context(space))
+        return p.fit(archs[:40], y[:40], Context(space, seed=ctx_seed)).query(archs[40:],
+                                                                              Context(space))
 
     first = run(5)
     np.testing.assert_array_equal(first, run(5))
@@ -199,14 +200,15 @@ def _study(name: str):
 def test_accuracy_study(tmp_path):
     """studies/model_based_accuracy.py: evaluate's rows on the reporting split, resumable,
     a summary over seeds; usage errors exit 2."""
-    from experiments.evaluate import ROW_COLUMNS
+    from experiments.evaluator import ROW_COLUMNS
 
     script = _study("model_based_accuracy")
     specs = script.common.parse_specs("gp:encoding=path,kernel=rbf,xgb:num_boost_round=20")
     assert [(s.label, s.name, s.params) for s in specs] == [
         ("gp:encoding=path:kernel=rbf", "gp", {"encoding": "path", "kernel": "rbf"}),
         ("xgb:num_boost_round=20", "xgb", {"num_boost_round": 20})]
-    assert script.common.parse_ints("100-102,7", "--seeds") == [100, 101, 102, 7]
+    assert script.common.parse_int_list("100-102,7", "--seeds") == [100, 101, 102, 7]
+    assert script.common.parse_ints is script.common.parse_int_list  # the old name still works
     space = get_search_space("nb201")
     rng = np.random.default_rng(0)
     archs = list({space.sample(rng) for _ in range(400)})

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from search_spaces import nb101
 from search_spaces.base import InvalidArchError, get_search_space
 from search_spaces.measure import count_parameters
-from search_spaces import nb101
 from search_spaces.nb101 import NB101Arch, NB101Space, graph_hash
 
 SPACE = NB101Space()
@@ -110,8 +110,11 @@ def test_canonical_invariance(archs):
 
 def test_pruning():
     # vertex 2 is a dead end, vertex 1 has no inputs: both go
-    assert SPACE.format(SPACE.parse("input+conv3x3~0+conv1x1~0+output~1")) == "input+conv3x3~0+output~1"
-    assert SPACE.format(SPACE.parse("input+conv3x3+conv1x1~0,1+output~2")) == "input+conv1x1~0+output~1"
+    def pruned(text: str) -> str:
+        return SPACE.format(SPACE.parse(text))
+
+    assert pruned("input+conv3x3~0+conv1x1~0+output~1") == "input+conv3x3~0+output~1"
+    assert pruned("input+conv3x3+conv1x1~0,1+output~2") == "input+conv1x1~0+output~1"
     # 8 vertices and 10 edges before pruning, fine after it; long op names are accepted
     text = ("input+conv3x3-bn-relu~0+conv1x1~1+maxpool3x3~0+conv3x3~3+conv3x3~0,1,3"
             "+conv1x1~0+output~2,4")
@@ -175,7 +178,8 @@ def test_invalid_text(text, problem):
 
 def test_invalid_spec():
     with pytest.raises(InvalidArchError, match="not upper triangular"):
-        NB101Arch.from_spec([[0, 1, 0], [0, 0, 1], [0, 1, 0]], ["input", "conv3x3-bn-relu", "output"])
+        NB101Arch.from_spec([[0, 1, 0], [0, 0, 1], [0, 1, 0]],
+                            ["input", "conv3x3-bn-relu", "output"])
     with pytest.raises(InvalidArchError, match="unknown op 'conv5x5'"):
         NB101Arch.from_spec([[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv5x5", "output"])
     with pytest.raises(InvalidArchError, match="first vertex must be 'input'"):
@@ -195,7 +199,8 @@ def test_suite_zero(archs):
     # (0 input, 1 output, 2 maxpool3x3, 3 conv1x1, 4 conv3x3)
     key = ("(0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, "
            "0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 4, 4, 2, 1)")
-    expected = SPACE.parse("input+conv1x1~0+conv3x3~0+conv3x3~0+conv3x3~3+maxpool3x3~0+output~1,2,4,5")
+    expected = SPACE.parse("input+conv1x1~0+conv3x3~0+conv3x3~0+conv3x3~3+maxpool3x3~0"
+                           "+output~1,2,4,5")
     assert SPACE.from_suite_zero(key) == expected
     assert SPACE.from_suite_zero(list(eval(key))) == expected
     # only 0→1→6 survive pruning (vertex 2 is a dead end, 3..5 are unconnected)

@@ -100,7 +100,8 @@ def test_omni_ngb_uses_sotle_only_from_fidelity_3(data, scores):
         warnings.simplefilter("ignore")
         low = _predictor("omni_ngb", scores, n_estimators=3).fit(train, y, _ctx(bench, train, 2))
         high = _predictor("omni_ngb", scores, n_estimators=3).fit(train, y, _ctx(bench, train, 3))
-        seminas = _predictor("omni_seminas", scores, epochs=2, num_unlabeled=8).fit(train, y, _ctx(bench, train, 2))
+        seminas = _predictor("omni_seminas", scores, epochs=2, num_unlabeled=8).fit(
+            train, y, _ctx(bench, train, 2))
     assert low.features_.curves == () and high.features_.curves == ("sotle",)
     assert low.features_.proxies == high.features_.proxies == ("jacov",)
     assert seminas.epochs_ == 0 and seminas.use_jacov_

@@ -21,7 +21,8 @@ HEAVY = ("torch", "pandas", "scipy", "search_spaces", "benchmarks", "predictors"
 
 def loaded_after(code: str, cwd: Path | None = None) -> list[str]:
     """Which of HEAVY a fresh interpreter holds after running `code`."""
-    probe = f"{code}\nimport sys, json\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    probe = (f"{code}\nimport sys, json\n"
+             f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=300, cwd=cwd)
     assert out.returncode == 0, out.stderr
@@ -77,7 +78,7 @@ def test_every_public_name_resolves_to_the_library_object() -> None:
     from predbench import Context, evaluate  # noqa: F401  (the from-import form works too)
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        predbench.nope  # noqa: B018
+        _ = predbench.nope
 
 
 def test_version_from_metadata_else_pyproject(monkeypatch) -> None:

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from predictors import Context, CurveView, FidelityError, Needs, Predictor, get_predictor, list_predictors
+from predictors import (
+    Context,
+    CurveView,
+    FidelityError,
+    Needs,
+    Predictor,
+    get_predictor,
+    list_predictors,
+)
 from predictors import base as predictor_base
 from predictors.base import register_predictor
 from search_spaces import get_search_space

@@ -263,8 +263,8 @@ def test_constructor_stores_its_arguments_and_does_no_work(name):
     given = FAST[name]
     stored = cls(**given).get_params()
     for key, value in given.items():
-        assert stored[key] is value or (stored[key] == value and type(stored[key]) is type(value)), \
-            f"{key}={value!r} stored as {stored[key]!r}"
+        same = stored[key] == value and type(stored[key]) is type(value)
+        assert stored[key] is value or same, f"{key}={value!r} stored as {stored[key]!r}"
 
 
 @pytest.mark.parametrize("name", ALL)

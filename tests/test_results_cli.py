@@ -16,7 +16,8 @@ from experiments.budgets import configurations, pareto_front, recommend
 
 def hand_made_rows() -> pd.DataFrame:
     """Three predictors: cheap-and-weak zc, mid lc, costly-and-strong mb (two train sizes)."""
-    specs = [  # predictor, family, train_size, fidelity, tau, init_train, init_compute, q_train, q_compute
+    # predictor, family, train_size, fidelity, tau, init_train, init_compute, q_train, q_compute
+    specs = [
         ("synflow", "zero_cost", 0, 0, 0.40, 0.0, 0.0, 0.0, 0.05),
         ("sotle", "learning_curve", 0, 3, 0.55, 0.0, 0.0, 30.0, 0.0),
         ("xgb", "model_based", 20, 0, 0.35, 2000.0, 1.0, 0.0, 0.001),

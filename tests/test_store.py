@@ -1,4 +1,4 @@
-"""The SQLite result store: claims, epochs, status, two concurrent worker processes, dead-claim
+"""The SQLite run store: claims, epochs, status, two concurrent worker processes, dead-claim
 reclaim, lost claims, and corrupt or foreign database files."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.store import Job, LostClaim, ResultStore, StoreError
+from benchmarks.store import Job, LostClaim, RunStore, StoreError
 from predbench.cli import app
 
 JOB = Job("nb201", "digits", "small", "abc123", "{}")
@@ -21,7 +21,7 @@ ROW = dict(train_loss=1.0, train_acc=50.0, val_loss=1.1, val_acc=48.0, seconds=0
 
 
 def test_claim_record_finish_roundtrip(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "s.db")
+    store = RunStore(tmp_path / "s.db")
     assert store.enqueue(JOB, ["a", "b"], seeds=[0, 1]) == 4
     assert store.enqueue(JOB, ["a", "c"]) == 1  # (a, 0) already queued
     token = store.new_token()
@@ -41,8 +41,8 @@ def test_claim_record_finish_roundtrip(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def _fake_worker(path: str, out: "mp.Queue", start: "mp.Barrier") -> None:
-    store = ResultStore(path)
+def _fake_worker(path: str, out: mp.Queue, start: mp.Barrier) -> None:
+    store = RunStore(path)
     token = store.new_token()
     mine = []
     start.wait()  # both race for the same queue from the same moment
@@ -58,7 +58,7 @@ def _fake_worker(path: str, out: "mp.Queue", start: "mp.Barrier") -> None:
 def test_two_concurrent_workers_never_share_a_run(tmp_path: Path) -> None:
     path = str(tmp_path / "s.db")
     archs = [f"arch{i}" for i in range(120)]
-    ResultStore(path).enqueue(JOB, archs)
+    RunStore(path).enqueue(JOB, archs)
     ctx = mp.get_context("fork")
     q, start = ctx.Queue(), ctx.Barrier(2)
     procs = [ctx.Process(target=_fake_worker, args=(path, q, start)) for _ in range(2)]
@@ -69,13 +69,13 @@ def test_two_concurrent_workers_never_share_a_run(tmp_path: Path) -> None:
         p.join(timeout=60)
     assert all(got), "both workers should have claimed runs"
     assert sorted(got[0] + got[1]) == sorted(archs)  # each exactly once, none lost
-    store = ResultStore(path)
+    store = RunStore(path)
     assert store.counts(JOB)["done"] == 120
     assert all(r["attempts"] == 1 and len(r["epochs"]) == 3 for r in store.results(JOB))
 
 
 def test_dead_worker_claim_is_reclaimed_and_old_owner_locked_out(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "s.db")
+    store = RunStore(tmp_path / "s.db")
     store.enqueue(JOB, ["a"])
     old = store.claim(JOB, "host:1:dead")
     store.record_epoch(old, 1, ROW)
@@ -102,18 +102,18 @@ def test_dead_worker_claim_is_reclaimed_and_old_owner_locked_out(tmp_path: Path)
 def test_corrupt_and_foreign_files_are_clear_errors(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database at all" * 10)
-    with pytest.raises(StoreError, match=r"junk\.db: not a predbench result store: the file is "
+    with pytest.raises(StoreError, match=r"junk\.db: not a predbench run store: the file is "
                                          r"not an SQLite database"):
-        ResultStore(junk)
+        RunStore(junk)
     foreign = tmp_path / "other.db"
     with sqlite3.connect(foreign) as db:
         db.execute("CREATE TABLE customers (id INTEGER)")
     with pytest.raises(StoreError, match=r"other\.db: an SQLite database of another program.*"
                                          r"customers"):
-        ResultStore(foreign)
+        RunStore(foreign)
     # a real store whose pages were overwritten
     broken = tmp_path / "broken.db"
-    s = ResultStore(broken)
+    s = RunStore(broken)
     s.enqueue(JOB, [f"a{i}" for i in range(300)])
     s.close()
     for suffix in ("-wal", "-shm"):
@@ -122,19 +122,20 @@ def test_corrupt_and_foreign_files_are_clear_errors(tmp_path: Path) -> None:
     data[4096:12288] = b"\xff" * 8192
     broken.write_bytes(bytes(data))
     with pytest.raises(StoreError, match=r"broken\.db"):
-        ResultStore(broken)
+        RunStore(broken)
     with pytest.raises(StoreError, match="is a directory"):
-        ResultStore(tmp_path)
+        RunStore(tmp_path)
     # the CLI says it in one line, exit 2
     res = CliRunner().invoke(app, ["train", "--dataset", "digits", "--archs", "1",
                                    "--db", str(junk), "--no-progress"])
     assert res.exit_code == 2
     err = res.stderr if hasattr(res, "stderr") else res.output
-    assert "junk.db" in err and "not an SQLite database" in err and len(err.strip().splitlines()) == 1
+    assert "junk.db" in err and "not an SQLite database" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_store_throughput_is_far_above_training_rate(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "s.db")
+    store = RunStore(tmp_path / "s.db")
     store.enqueue(JOB, [f"a{i}" for i in range(50)])
     token = store.new_token()
     t0 = time.perf_counter()
@@ -148,7 +149,7 @@ def test_store_throughput_is_far_above_training_rate(tmp_path: Path) -> None:
 
 
 def test_import_marks_queued_runs_done(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "s.db")
+    store = RunStore(tmp_path / "s.db")
     store.enqueue(JOB, ["a", "b"])
     epochs = [dict(ROW)] * 2
     assert store.insert_done(JOB, "a", 0, epochs, 40.0)        # queued -> done

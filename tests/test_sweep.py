@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -15,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.results_store import ResultsStore
 from experiments.spec import SpecError, load_spec, parse_spec
 from experiments.sweep import plan, run_sweep
+from experiments.sweep_store import SweepStore
 from search_spaces import get_search_space
 
 
@@ -86,7 +85,7 @@ def test_tiny_sweep_end_to_end_and_resume(tmp_path, table_csv):
     assert (frame[frame.train_size == 40].kendalltau > 0.3).all()
     assert set(frame.predictor_label) == {"xgb-" + spec.predictors[0].label.split("-")[1], "svr"}
     # the same cell alone gives the same row as in a full-grid evaluate call
-    from experiments.evaluate import evaluate
+    from experiments.evaluator import evaluate
 
     full = evaluate(spec.benchmarks[0].load(), "svr", train_sizes=[10, 40], test_size=50,
                     seeds=[1])
@@ -130,15 +129,15 @@ def test_predictor_that_cannot_run_gets_error_rows(tmp_path, table_csv):
 def test_corrupt_or_foreign_store(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(ValueError, match="not a usable SQLite results store"):
-        ResultsStore(bad)
+    with pytest.raises(ValueError, match="not a usable SQLite sweep store"):
+        SweepStore(bad)
     foreign = tmp_path / "foreign.db"
     con = sqlite3.connect(foreign)
     con.execute("CREATE TABLE other (x)")
     con.commit()
     con.close()
-    with pytest.raises(ValueError, match="not a predbench results store"):
-        ResultsStore(foreign)
+    with pytest.raises(ValueError, match="not a predbench sweep store"):
+        SweepStore(foreign)
 
 
 @pytest.mark.slow

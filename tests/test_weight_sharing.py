@@ -16,8 +16,14 @@ from experiments import evaluate
 from predictors import Context, get_predictor, list_predictors
 from predictors.weight_sharing import WeightSharingPredictor, load_supernet
 from predictors.weight_sharing._supernet import (
-    arch_path, bn_buffers, build_supernet, dropout_path, path_state_dict, recalibrate_bn,
-    supernet_config)
+    arch_path,
+    bn_buffers,
+    build_supernet,
+    dropout_path,
+    path_state_dict,
+    recalibrate_bn,
+    supernet_config,
+)
 from search_spaces import get_search_space
 
 NB201 = get_search_space("nb201")
@@ -319,6 +325,26 @@ def test_evaluate_runs_a_weight_sharing_predictor():
     assert row["error"] is None, row["error"]
     assert row["train_size"] == 0 and row["fidelity"] == 0 and row["n_test"] == 12
     assert np.isfinite(row["kendalltau"]) and row["init_compute_seconds"] > 0
+
+
+def test_needs_images_refused_up_front_on_a_benchmark_without_any(tmp_path):
+    """`Needs.images`: a benchmark without images (a table) cannot run a supernet; `evaluate`
+    and the NAS loops say so in one line before any work instead of failing every cell."""
+    from benchmarks import load_benchmark
+    from experiments import run_search
+    from predictors import Needs
+
+    assert all(get_predictor(n).needs == Needs(network=True, images=True)
+               for n in list_predictors("weight_sharing"))
+    assert not any(get_predictor(n).needs.images for n in list_predictors()
+                   if get_predictor(n).family != "weight_sharing")
+    path = tmp_path / "t.csv"
+    path.write_text("arch,val_accuracy\n" + "".join(
+        f"{NB201.format(NB201.from_index(i))},{50 + i % 40}\n" for i in range(60)))
+    table = load_benchmark("table", path=str(path), space="nb201")
+    _one_line_error(lambda: evaluate(table, "rsws", test_size=12, seeds=[0]),
+                    r"'rsws' trains on the benchmark's images .* holds none")
+    _one_line_error(lambda: run_search("npenas", table, 10, 0, "oneshot"), "holds none")
 
 
 def test_evaluate_charges_a_checkpointed_supernet(tmp_path):

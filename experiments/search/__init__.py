@@ -9,8 +9,13 @@ finished ones so that `predbench search` skips them.
 
 from experiments.search.acquisition import ACQUISITIONS, ei, its, pi, ucb
 from experiments.search.optimum import Optimum, search_optimum
-from experiments.search.run import ALGORITHMS, GUIDED_DEFAULTS, ROW_COLUMNS, algorithm_params, \
-    run_search
+from experiments.search.run import (
+    ALGORITHMS,
+    GUIDED_DEFAULTS,
+    ROW_COLUMNS,
+    algorithm_params,
+    run_search,
+)
 from experiments.search.state import SearchState, StopSearch
 
 __all__ = ["ACQUISITIONS", "ALGORITHMS", "GUIDED_DEFAULTS", "Optimum", "ROW_COLUMNS",

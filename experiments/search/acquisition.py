@@ -16,7 +16,7 @@ Where `std` is 0 the limits are used: EI = max(mean - best, 0), PI = 1 if mean >
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import norm

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.search.acquisition import ACQUISITIONS, acquisition as make_acquisition
+from experiments.search.acquisition import ACQUISITIONS
+from experiments.search.acquisition import acquisition as make_acquisition
 from experiments.search.state import SearchState, StopSearch
 from experiments.search.surrogate import Surrogate
 

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from benchmarks.splits import check_split, in_split, restrict
 from experiments.search.optimum import Optimum, trains_on_miss
-
 
 __all__ = ["SearchState", "StopSearch", "trains_on_miss"]
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from predictors import Context, Predictor, get_predictor
+from predictors.base import check_needs
 
 UNCERTAINTY = ("auto", "native", "ensemble")
 #: archs scored once at a search's start to fix the scale of set-relative predictors
@@ -131,6 +133,7 @@ class Surrogate:
         self.fidelity = int(fidelity)
         template = build_predictor(predictor, predictor_params, self.benchmark)
         self.name = template.name
+        check_needs(template, self.benchmark)
         needs = template.needs
         if needs.query_epochs and self.fidelity < 1:
             raise ValueError(f"predictor {self.name!r} reads partial learning curves of the "

@@ -40,8 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "results" / "speed" / "cli_startup.csv"
@@ -86,7 +87,7 @@ def run_once(cmd: Sequence[str], cwd: str, env: dict[str, str]) -> tuple[float, 
         return wall, cpu, code, out.read().decode(errors="replace")
 
 
-def measure(repeats: int, old_tree: Path | None) -> list[dict[str, object]]:
+def measure(repeats: int, old_tree: Path | None) -> list[dict[str, Any]]:
     exe = console_script()
     variants: dict[str, tuple[list[str], dict[str, str]]] = {
         "new": ([exe], dict(os.environ)),
@@ -111,19 +112,21 @@ def measure(repeats: int, old_tree: Path | None) -> list[dict[str, object]]:
                     wall, cpu, _, _ = run_once([*cmd, *args], cwd, env)
                     walls[variant].append(wall)
                     cpus[variant].append(cpu)
-            row: dict[str, object] = {"command": "predbench " + " ".join(args),
+            median_wall = {v: statistics.median(walls[v]) for v in variants}
+            median_cpu = {v: statistics.median(cpus[v]) for v in variants}
+            row: dict[str, Any] = {"command": "predbench " + " ".join(args),
                                       "repeats": repeats}
             for variant in variants:
-                row[f"{variant}_wall_s"] = statistics.median(walls[variant])
-                row[f"{variant}_cpu_s"] = statistics.median(cpus[variant])
-            row["ratio_wall"] = row["reference_wall_s"] / row["new_wall_s"]  # type: ignore[operator]
-            row["ratio_cpu"] = row["reference_cpu_s"] / row["new_cpu_s"]  # type: ignore[operator]
+                row[f"{variant}_wall_s"] = median_wall[variant]
+                row[f"{variant}_cpu_s"] = median_cpu[variant]
+            row["ratio_wall"] = median_wall["reference"] / median_wall["new"]
+            row["ratio_cpu"] = median_cpu["reference"] / median_cpu["new"]
             row["same_output"] = len(set(outputs.values())) == 1
             rows.append(row)
     return rows
 
 
-def show(rows: list[dict[str, object]]) -> None:
+def show(rows: list[dict[str, Any]]) -> None:
     old = "old_tree_wall_s" in rows[0]
     print(f"median of {rows[0]['repeats']} fresh subprocesses each; wall seconds "
           f"(CPU seconds of the child); {os.cpu_count()} CPUs, Python "
@@ -136,7 +139,7 @@ def show(rows: list[dict[str, object]]) -> None:
                  f"{r['reference_wall_s']:.3f} ({r['reference_cpu_s']:.3f})"]
         if old:
             cells.append(f"{r['old_tree_wall_s']:.3f} ({r['old_tree_cpu_s']:.3f})")
-        ok = "yes" if float(r["new_wall_s"]) < TARGET_SECONDS else "NO"  # type: ignore[arg-type]
+        ok = "yes" if float(r["new_wall_s"]) < TARGET_SECONDS else "NO"
         print(f"{str(r['command']):24s} " + " ".join(f"{c:>15s}" for c in cells)
               + f" {float(r['ratio_wall']):6.1f}x  {'yes' if r['same_output'] else 'NO':11s}"
                 f"  {ok}")

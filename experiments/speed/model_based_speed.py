@@ -20,8 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--predictors", default="all",
                         help="comma-separated names, or 'all' (every registered model-based one)")
-    parser.add_argument("--sizes", default="100,1000", help="train sizes, comma-separated")
+    parser.add_argument("--sizes", default="100,1000", help="train sizes, e.g. 100,1000 or 10-20")
     parser.add_argument("--query-size", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -141,7 +142,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown model-based predictor(s): {', '.join(unknown)}; "
                      f"known: {', '.join(known)}")
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    from experiments.options import parse_int_list
+
+    try:
+        sizes = parse_int_list(args.sizes, "--sizes", minimum=1)
+    except ValueError as exc:
+        parser.error(str(exc))
     frame = run(names, sizes, args.query_size, args.seed, args.data, args.out)
     show(frame)
     print(f"wrote {args.out}")

@@ -29,7 +29,8 @@ import torch
 import torch.nn.functional as F
 
 _CPU: dict[str, float] = {}  # images per CPU-second of this process (robust to other load)
-ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+ARCH = ("|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|"
+        "+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|")
 
 
 def _data(cifar_shaped: bool, n: int):
@@ -138,10 +139,10 @@ def ours_processes(preset: str, cifar_shaped: bool, n: int, recipe, workers: int
 
 def store_throughput(runs: int = 200, epochs: int = 8) -> tuple[float, float]:
     """(claims+finishes per second, epoch rows per second) of one process on a fresh store."""
-    from benchmarks.store import Job, ResultStore
+    from benchmarks.store import Job, RunStore
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = ResultStore(os.path.join(tmp, "s.db"))
+        store = RunStore(os.path.join(tmp, "s.db"))
         job = Job("nb201", "bench", "small", "x", "{}")
         store.enqueue(job, [f"a{i}" for i in range(runs)])
         token = store.new_token()
@@ -165,7 +166,7 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=5000)
     ap.add_argument("--cifar-shaped", action="store_true")
     ap.add_argument("--compile", action="store_true")
-    ap.add_argument("--store", action="store_true", help="also measure the result store")
+    ap.add_argument("--store", action="store_true", help="also measure the run store")
     ap.add_argument("--threads", type=int, default=None,
                     help="torch threads of the two single-process runs (default: torch's own)")
     args = ap.parse_args()
@@ -196,7 +197,7 @@ def main() -> None:
         print(f"seconds per 200-epoch arch on 50k images at this rate: {per_arch:.0f} s")
     if args.store:
         claims, rows = store_throughput()
-        print(f"result store: {claims:.0f} runs/s claimed+finished, {rows:.0f} epoch rows/s "
+        print(f"run store: {claims:.0f} runs/s claimed+finished, {rows:.0f} epoch rows/s "
               f"committed (one process, WAL)")
 
 

@@ -185,7 +185,8 @@ def run(archs: int = 10, batch_size: int = 64, preset: str = "official", seed: i
     print(f"{len(proxies)} proxies: {', '.join(proxies)}")
     print(f"ours (one call, shared passes): {result['ours_s_per_arch']:.2f} s per arch")
     print(f"reference style (one by one):   {result['reference_s_per_arch']:.2f} s per arch "
-          f"-> speed-up {result['ratio']:.2f}x (per arch: median {statistics.median(per_arch):.2f}x, "
+          f"-> speed-up {result['ratio']:.2f}x (per arch: median "
+          f"{statistics.median(per_arch):.2f}x, "
           f"range {min(per_arch):.2f}-{max(per_arch):.2f}x)")
     print(f"ours one proxy at a time:      {result['ours_one_at_a_time_s_per_arch']:.2f} s per "
           f"arch -> speed-up {result['ratio_one_at_a_time']:.2f}x")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -53,32 +53,24 @@ def benchmark_summary(bench: Any, load_seconds: float | None = None) -> dict[str
     return facts
 
 
-def _options(pairs: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--option expects KEY=VALUE, got {pair!r}")
-        out[key] = int(value) if value.lstrip("-").isdigit() else value
-    return out
-
-
 @bench_app.command("info", help="Load a benchmark and print its size, target range and best arch.")
 @one_line_errors
 def info(
     kind: str = typer.Argument(..., help="Benchmark kind: suite_zero, table, nb201_official, ..."),
-    path: Optional[Path] = typer.Option(None, "--path", "-p", help="The benchmark file."),
-    space: Optional[str] = typer.Option(None, "--space", "-s", help="Search space of the file."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Dataset in the file."),
-    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (tables)."),
-    arch_column: Optional[str] = typer.Option(None, "--arch-column", help="Arch column (tables)."),
+    path: Path | None = typer.Option(None, "--path", "-p", help="The benchmark file."),
+    space: str | None = typer.Option(None, "--space", "-s", help="Search space of the file."),
+    dataset: str | None = typer.Option(None, "--dataset", "-d", help="Dataset in the file."),
+    target: str | None = typer.Option(None, "--target", "-t", help="Label column (tables)."),
+    arch_column: str | None = typer.Option(None, "--arch-column", help="Arch column (tables)."),
     option: list[str] = typer.Option([], "--option", "-o",
-                                     help="Any other loader option as KEY=VALUE (repeatable)."),
+                                     help="Any other loader option as KEY=VALUE (repeatable; "
+                                          "VALUE is a Python literal or text)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     from benchmarks import load_benchmark
+    from experiments.options import parse_key_values
 
-    options = _options(option)
+    options = parse_key_values(option, "--option")
     for key, value in (("path", path), ("space", space), ("dataset", dataset),
                        ("target", target), ("arch_column", arch_column)):
         if value is not None:

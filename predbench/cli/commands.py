@@ -22,11 +22,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("spaces", help="List the search spaces with their encodings and network presets.")(spaces)
+app.command("spaces",
+            help="List the search spaces with their encodings and network presets.")(spaces)
 app.command("predictors", help="List the predictors with their family and needs.")(predictors)
 app.add_typer(arch_app, name="arch")
 app.add_typer(bench_app, name="bench")
-app.command("run", help="The main job: a sweep of every predictor family on the shipped default benchmark.")(run)
+app.command("run", help="The main job: a sweep of every predictor family on the shipped default "
+                        "benchmark.")(run)
 app.command("sweep", help="Run or resume a sweep from a spec file (TOML).")(sweep)
 app.command("search", help="NAS loops (rs, re, ls, npenas, bananas) with any predictor.")(search)
 app.command("plot", help="Pareto plot, budget heat map, tau curves (PNG + SVG).")(plot)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     import typer
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: exceptions that mean "the user asked for something invalid" (not a bug in predbench)
 USAGE_ERRORS: tuple[type[BaseException], ...] = (ValueError, KeyError, FileNotFoundError)
@@ -29,7 +31,7 @@ def print_usage_error(message: str) -> None:
     print(f"error: {text}", file=sys.stderr)
 
 
-def usage_error(message: str) -> "typer.Exit":
+def usage_error(message: str) -> typer.Exit:
     """Print `error: message` on one line to stderr; return the exit to raise (code 2)."""
     import typer
 
@@ -37,14 +39,14 @@ def usage_error(message: str) -> "typer.Exit":
     return typer.Exit(code=2)
 
 
-def one_line_errors(func: F) -> F:
+def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Decorator for CLI commands: usage errors become one line and exit code 2."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except USAGE_ERRORS as exc:
             raise usage_error(usage_message(exc)) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -36,10 +36,11 @@ def predictors_table(family: str | None = None) -> Table:
     from predbench.cli.predictor_index import rows
 
     table = Table(title="predictors")
-    for column in ("name", "family", "train set", "partial curves", "network", "parameters"):
+    needs = ("train_set", "query_epochs", "network", "images")
+    for column in ("name", "family", "train set", "partial curves", "network", "images",
+                   "parameters"):
         table.add_column(column)
     for row in rows(family):
-        table.add_row(row["name"], row["family"], "yes" if row["train_set"] else "",
-                      "yes" if row["query_epochs"] else "", "yes" if row["network"] else "",
+        table.add_row(row["name"], row["family"], *("yes" if row.get(k) else "" for k in needs),
                       row["params"])
     return table

@@ -9,8 +9,9 @@ stops below the benchmark's E (no oracle rows), and every seed counts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 #: the roster: (predictor name, params); names not registered (yet) are left out
 ROSTER: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -39,7 +40,7 @@ def main_spec(benchmark_len: int, max_epochs: int, seeds: int = 3,
               zero_cost_preset: str | None = None) -> dict[str, Any]:
     """The sweep spec of the main job for a default benchmark whose reporting split holds
     `benchmark_len` archs."""
-    from experiments.evaluate import default_fidelities
+    from experiments.evaluator import default_fidelities
     from predictors import list_predictors
 
     test_size = int(min(200, max(20, benchmark_len // 3)))

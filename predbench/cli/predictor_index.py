@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 INDEX_PATH = Path(__file__).with_name("predictor_index.json")
-#: the columns of one row (`needs` as three booleans, `params` as `predbench predictors` prints it)
-ROW_KEYS = ("name", "family", "train_set", "query_epochs", "network", "params")
+#: the columns of one row (`needs` as four booleans, `params` as `predbench predictors` prints it)
+ROW_KEYS = ("name", "family", "train_set", "query_epochs", "network", "images", "params")
 
 
 def source_root() -> Path | None:
@@ -62,6 +62,7 @@ def registry_rows(family: str | None = None) -> list[dict[str, Any]]:
         needs = cls.needs
         rows.append({"name": name, "family": cls.family, "train_set": bool(needs.train_set),
                      "query_epochs": bool(needs.query_epochs), "network": bool(needs.network),
+                     "images": bool(needs.images),
                      "params": ", ".join(f"{k}={v!r}" for k, v in cls().get_params().items())})
     return rows
 

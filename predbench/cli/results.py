@@ -12,11 +12,11 @@ from predbench.cli.errors import one_line_errors
 
 console = make_console()
 RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",
-                              help="Results store (.db), table (.csv/.parquet) or a folder of them.")
+                              help="Sweep store (.db), table (.csv/.parquet) or a folder of them.")
 
 
 def load_results(path: Path):
-    from experiments.results_store import read_rows
+    from experiments.sweep_store import read_rows
 
     path = Path(path)
     if path.is_dir():
@@ -64,7 +64,8 @@ def recommend(
     top: int = typer.Option(10, "--top", help="How many to list."),
 ) -> None:
     """Which predictor to use within these budgets: the measured Pareto front, ranked."""
-    from experiments.budgets import COMPUTE_CLOCK, configurations, eligible, recommend as pick
+    from experiments.budgets import COMPUTE_CLOCK, configurations, eligible
+    from experiments.budgets import recommend as pick
 
     if top < 1:
         raise ValueError(f"--top must be >= 1, got {top}")

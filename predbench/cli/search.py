@@ -18,10 +18,9 @@ incumbents are shown instead.
 
 from __future__ import annotations
 
-import ast
 import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -36,62 +35,17 @@ if TYPE_CHECKING:
 def parse_benchmark_spec(spec: str, space: str | None) -> tuple[str, dict[str, Any]]:
     """`KIND[:key=value,...]` -> (kind, options); `space` fills a `space` option left unset."""
     from benchmarks.base import benchmark_options
+    from experiments.options import parse_kind_options
 
-    kind, _, rest = spec.strip().partition(":")
-    if not kind:
-        raise ValueError(f"--benchmark expects KIND or KIND:key=value,..., got {spec!r}")
-    options: dict[str, Any] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--benchmark option {item!r} is not key=value (in {spec!r})")
-        options[key] = _literal(value)
+    kind, options = parse_kind_options(spec, "--benchmark")
     accepted = benchmark_options(kind)  # unknown kind: ValueError naming the known ones
     if space is not None and "space" in accepted and "space" not in options:
         options["space"] = space
     return kind, options
 
 
-def _literal(text: str) -> Any:
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-    return value if isinstance(value, (int, float, bool)) else text
-
-
-def parse_seeds(text: str) -> list[int]:
-    """`0-19` (inclusive), `0,3,7` or `5` -> seeds."""
-    seeds: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            if "-" in part[1:]:
-                a, b = (int(x) for x in part.split("-", 1))
-                if b < a:
-                    raise ValueError
-                seeds.extend(range(a, b + 1))
-            else:
-                seeds.append(int(part))
-    except ValueError:
-        raise ValueError(f"--seeds expects A-B, a comma list or one integer >= 0, got {text!r}") \
-            from None
-    if not seeds or min(seeds) < 0:
-        raise ValueError(f"--seeds expects A-B, a comma list or one integer >= 0, got {text!r}")
-    return list(dict.fromkeys(seeds))
-
-
-def parse_pairs(items: list[str], flag: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[key] = _literal(value)
-    return out
-
-
 def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
-              predictor_params: dict[str, Any], benchmark: Any) -> list[tuple[str, Optional[str],
+              predictor_params: dict[str, Any], benchmark: Any) -> list[tuple[str, str | None,
                                                                               dict[str, Any]]]:
     """(algo, predictor or None, loop params) per run; every usage problem is a ValueError
     raised before anything runs."""
@@ -131,15 +85,18 @@ def search(
                              help="Comma list of rs, re, ls, npenas, bananas."),
     predictor: str = typer.Option("xgb", "--predictor", "-p",
                                   help="Comma list of predictors for npenas/bananas."),
-    budget: Optional[int] = typer.Option(150, "--budget", help="Queries per run."),
-    budget_seconds: Optional[float] = typer.Option(
+    budget: int | None = typer.Option(150, "--budget", help="Queries per run."),
+    budget_seconds: float | None = typer.Option(
         None, "--budget-seconds", help="Benchmark-recorded training seconds per run."),
-    seeds: str = typer.Option("0-4", "--seeds", help="A-B, a comma list, or one seed."),
+    seeds: str = typer.Option("0-4", "--seeds", help="Seeds: one, a comma list or a range "
+                                                    "A-B (inclusive), e.g. 0-19,25."),
     out: Path = typer.Option(Path("results/search"), "--out", "-o", help="Results folder."),
     param: list[str] = typer.Option([], "--param", help="Loop hyperparameter KEY=VALUE "
-                                                        "(repeatable), e.g. acquisition=ucb."),
+                                                        "(repeatable), e.g. acquisition=ucb; "
+                                                        "VALUE is a Python literal or text."),
     predictor_param: list[str] = typer.Option([], "--predictor-param",
-                                              help="Predictor hyperparameter KEY=VALUE."),
+                                              help="Predictor hyperparameter KEY=VALUE "
+                                                   "(repeatable)."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Write search.png/.svg."),
     split: str = typer.Option("all", "--split", help="all, tuning or reporting: the half of "
                                                      "the space searched (benchmarks.splits)."),
@@ -150,6 +107,7 @@ def search(
 
     from benchmarks import load_benchmark
     from benchmarks.splits import check_split
+    from experiments.options import parse_int_list, parse_key_values
     from experiments.search import run_search, search_optimum
     from experiments.search.optimum import trains_on_miss
     from experiments.search.plot import plot_trajectories, run_label
@@ -159,14 +117,14 @@ def search(
     names = [p.strip() for p in predictor.split(",") if p.strip()]
     if not algos:
         raise ValueError("--algo names no algorithm")
-    seed_list = parse_seeds(seeds)
+    seed_list = parse_int_list(seeds, "--seeds")
     check_split(split)
     if budget is not None and budget < 1:
         raise ValueError(f"--budget must be >= 1, got {budget}")
     if budget_seconds is not None and budget_seconds <= 0:
         raise ValueError(f"--budget-seconds must be > 0, got {budget_seconds}")
-    params = parse_pairs(param, "--param")
-    predictor_params = parse_pairs(predictor_param, "--predictor-param")
+    params = parse_key_values(param, "--param")
+    predictor_params = parse_key_values(predictor_param, "--predictor-param")
     kind, options = parse_benchmark_spec(benchmark, space)
     if any(a in ("npenas", "bananas") for a in algos) and not names:
         raise ValueError("--predictor names no predictor for npenas/bananas")

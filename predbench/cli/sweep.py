@@ -4,7 +4,6 @@ they print (also used by `predbench search`)."""
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,8 +19,14 @@ console = make_console()
 
 
 def progress_bar() -> Progress:
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -91,7 +96,7 @@ def failure_lines(rows) -> list[str]:
 @one_line_errors
 def sweep(
     spec_path: Path = typer.Argument(..., help="Sweep spec (TOML): benchmarks, predictors, grid."),
-    db: Path = typer.Option(Path("results/sweep.db"), "--db", help="Results store (SQLite)."),
+    db: Path = typer.Option(Path("results/sweep.db"), "--db", help="Sweep store (SQLite)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Parallel worker processes."),
     executor: str = typer.Option("local", "--executor", help="local (processes) or ray."),
     ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster to join."),
@@ -126,7 +131,7 @@ def run(
     workers: int = typer.Option(2, "--workers", "-w", help="Parallel worker processes."),
 ) -> None:
     """The main job: every predictor family on the shipped default benchmark (CPU, minutes)."""
-    from experiments.results_store import read_rows
+    from experiments.sweep_store import read_rows
     from predbench.cli.main_job import run_main_job
 
     with progress_bar() as bar:

@@ -1,4 +1,4 @@
-"""`predbench train`: fill a live result store with worker processes (kill-safe, resumable), and
+"""`predbench train`: fill a live run store with worker processes (kill-safe, resumable), and
 `predbench train export`: write the compact shipped-benchmark file from a store."""
 
 from __future__ import annotations
@@ -7,26 +7,18 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 
 from predbench.cli.errors import one_line_errors, usage_error
 
-train_app = typer.Typer(help="Train architectures into a live result store (resumable).",
+train_app = typer.Typer(help="Train architectures into a live run store (resumable).",
                         invoke_without_command=True)
 console = Console(stderr=True)
 
 
-def _seeds(text: str) -> list[int]:
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"--seeds expects comma-separated integers, got {text!r}") from None
-
-
-def _job_for(space: str, dataset: str, preset: str, recipe: str, epochs: Optional[int]):
+def _job_for(space: str, dataset: str, preset: str, recipe: str, epochs: int | None):
     from benchmarks.datasets import IMAGE_SIZES
     from benchmarks.live import dataset_recipe, make_job
     from search_spaces import get_search_space
@@ -49,18 +41,19 @@ def train(
     preset: str = typer.Option("small", help="Network preset of the space."),
     archs: int = typer.Option(100, help="How many random archs (the first N of a seeded stream)."),
     arch_seed: int = typer.Option(0, help="Seed of the random arch stream."),
-    epochs: Optional[int] = typer.Option(None, help="Epochs (default: the dataset's)."),
+    epochs: int | None = typer.Option(None, help="Epochs (default: the dataset's)."),
     recipe: str = typer.Option("nb201", help="Training recipe: nb201, nb101, darts."),
-    seeds: str = typer.Option("0", help="Training seeds, comma-separated."),
+    seeds: str = typer.Option("0", help="Training seeds: one, a comma list or a range A-B "
+                                        "(inclusive)."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
-    db: Path = typer.Option(Path("results/live.db"), help="Result store (SQLite)."),
+    db: Path = typer.Option(Path("results/live.db"), help="Run store (SQLite)."),
     device: str = typer.Option("auto", help="auto (CUDA when present), cuda or cpu."),
-    threads: Optional[int] = typer.Option(None, help="CPU threads per worker."),
-    data_root: Optional[Path] = typer.Option(None, help="Where CIFAR/ImageNet16 files live."),
+    threads: int | None = typer.Option(None, help="CPU threads per worker."),
+    data_root: Path | None = typer.Option(None, help="Where CIFAR/ImageNet16 files live."),
     download: bool = typer.Option(False, "--download", help="Download CIFAR via torchvision."),
-    import_from: Optional[Path] = typer.Option(None, help="Seed the store with a shipped .npz "
-                                                          "first (continue a committed build)."),
-    export_to: Optional[Path] = typer.Option(None, help="Write the shipped .npz here when done."),
+    import_from: Path | None = typer.Option(None, help="Seed the store with a shipped .npz "
+                                                       "first (continue a committed build)."),
+    export_to: Path | None = typer.Option(None, help="Write the shipped .npz here when done."),
     export_every: int = typer.Option(0, help="Also export after every N newly finished runs."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Queue failed runs again."),
     stale_after: float = typer.Option(3600.0, help="Seconds without a heartbeat before a claim "
@@ -69,14 +62,21 @@ def train(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from benchmarks.datasets import load_dataset
     from benchmarks.default import export_npz, import_npz
     from benchmarks.live import run_workers, sample_archs
-    from benchmarks.store import ResultStore
+    from benchmarks.store import RunStore
     from benchmarks.training import resolve_device
+    from experiments.options import parse_int_list
     from search_spaces import get_search_space
 
     dev = resolve_device(device).type
@@ -88,7 +88,7 @@ def train(
         except ImportError as exc:  # the optional [cifar] extra is missing: a usage problem
             raise usage_error(str(exc)) from None
     rec, job = _job_for(space, dataset, preset, recipe, epochs)
-    store = ResultStore(db, stale_after=stale_after)
+    store = RunStore(db, stale_after=stale_after)
     if import_from is not None:
         imported_job, added = import_npz(store, import_from)
         if imported_job != job:
@@ -97,7 +97,7 @@ def train(
         console.print(f"imported {added} runs from {import_from}")
     sp = get_search_space(space)
     arch_list = [sp.format(a) for a in sample_archs(sp, archs, arch_seed)]
-    seed_list = _seeds(seeds)
+    seed_list = parse_int_list(seeds, "--seeds")
     store.enqueue(job, arch_list, seed_list)
     if retry_failed:
         store.retry_failed(job)
@@ -148,21 +148,21 @@ def train(
 @train_app.command("export", help="Write the compact shipped-benchmark .npz from a store.")
 @one_line_errors
 def export(
-    db: Path = typer.Option(Path("results/live.db"), help="Result store (SQLite)."),
+    db: Path = typer.Option(Path("results/live.db"), help="Run store (SQLite)."),
     out: Path = typer.Option(..., help="The .npz to write."),
     space: str = typer.Option("nb201"),
     dataset: str = typer.Option("shapes10"),
     preset: str = typer.Option("small"),
     recipe: str = typer.Option("nb201"),
-    epochs: Optional[int] = typer.Option(None),
+    epochs: int | None = typer.Option(None),
     command: str = typer.Option("", help="The build command, recorded in the file."),
 ) -> None:
     from benchmarks.default import export_npz
-    from benchmarks.store import ResultStore
+    from benchmarks.store import RunStore
 
     if not db.exists():
-        raise FileNotFoundError(f"{db}: no such result store")
+        raise FileNotFoundError(f"{db}: no such run store")
     _, job = _job_for(space, dataset, preset, recipe, epochs)
-    rows = export_npz(ResultStore(db), job, out, command)
+    rows = export_npz(RunStore(db), job, out, command)
     console.print(f"exported {rows} runs ({job.dataset}, {job.preset}, recipe {job.recipe}) "
                   f"to {out}")

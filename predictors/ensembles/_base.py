@@ -11,13 +11,17 @@ held-out folds, the predictive std — is the model class's.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from predictors.base import Context, Needs, as_list, check_numeric_params
 from predictors.ensembles._features import (
-    OmniFeatures, ZeroCostCache, usable_proxies, zero_cost_seed,
+    OmniFeatures,
+    ZeroCostCache,
+    usable_proxies,
+    zero_cost_seed,
 )
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ class Standardizer:
     """Column-wise train-set median imputation of non-finite values, then (x − mean) / std with
     the train set's statistics (std 0 → 1: a constant column stays 0)."""
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray) -> Standardizer:
         X = np.asarray(X, dtype=float)
         finite = np.where(np.isfinite(X), X, np.nan)
         with warnings.catch_warnings():

@@ -30,8 +30,9 @@ import numpy as np
 from predictors.base import register_predictor
 from predictors.ensembles._base import OmniTreeMixin
 from predictors.ensembles._features import check_sources
+from predictors.model_based._hpo import int_log_uniform, log_uniform
 from predictors.model_based._threads import single_threaded
-from predictors.model_based.trees import NGBPredictor, loguniform
+from predictors.model_based.trees import NGBPredictor
 
 
 def _int_seed(rng: np.random.Generator) -> int:
@@ -51,8 +52,8 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
 
     # NASLib OmniNGBPredictor.get_random_params
     hyperparameter_space = {
-        "n_estimators": lambda rng: int(np.exp(rng.uniform(np.log(128), np.log(512)))),
-        "learning_rate": loguniform(0.001, 0.1),
+        "n_estimators": int_log_uniform(128, 512, floor=True),
+        "learning_rate": log_uniform(0.001, 0.1),
         "minibatch_frac": lambda rng: float(rng.uniform(0.1, 1.0)),
         "max_depth": lambda rng: int(rng.integers(1, 25)),
         "max_features": lambda rng: float(rng.uniform(0.1, 1.0)),

@@ -22,13 +22,19 @@ setup and graph-sequence encoding) with jacov on a batch of 256 images, as the p
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from predictors.base import Context, Needs, as_list, register_predictor
 from predictors.ensembles._features import (
-    ZeroCostCache, curve_features, quantile_edges, to_bins, usable_proxies, zero_cost_seed,
+    ZeroCostCache,
+    curve_features,
+    quantile_edges,
+    to_bins,
+    usable_proxies,
+    zero_cost_seed,
 )
 from predictors.model_based._neural import torch_seed, torch_session
 from predictors.model_based._sequence import NAO, predict_nao, tokenize, train_nao, vocabulary
@@ -113,7 +119,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
             columns.append((offset + bins)[:, None])
         return np.concatenate(columns, axis=1).astype(np.int64)
 
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "OmniSemiNASPredictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> OmniSemiNASPredictor:
         archs = as_list(archs)
         self.zc_seed_ = zero_cost_seed(self.seed, ctx, self.zc_seed)
         self.use_jacov_ = bool(usable_proxies(("jacov",), ctx, self.name))

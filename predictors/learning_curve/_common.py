@@ -4,7 +4,8 @@ through the `CurveView` (the fidelity wall) and checking constructor arguments."
 from __future__ import annotations
 
 import abc
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

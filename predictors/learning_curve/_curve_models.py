@@ -24,8 +24,8 @@ through the first and last observed point with its shape parameters fixed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -26,8 +26,8 @@ points, or no model fit satisfies the prior).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -16,7 +16,7 @@ posterior (e.g. the extrapolated final accuracy), so it is computed once per pro
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -23,7 +23,8 @@ fewer than 3 × `hpo_folds` train archs there is nothing to cross-validate and t
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.stats import kendalltau
@@ -35,6 +36,7 @@ from predictors.learning_curve._common import (
     fidelity_of,
     partial_curve,
 )
+from predictors.model_based._hpo import log_uniform
 
 N_CURVE_FEATURES = 6
 
@@ -98,7 +100,7 @@ class LcSVRPredictor(Predictor):
         return np.stack(rows)
 
     # -- fit / query ---------------------------------------------------------------------------
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "LcSVRPredictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> LcSVRPredictor:
         fidelity = fidelity_of(ctx, self.name)
         archs = as_list(archs)
         y = np.asarray(y, dtype=float).reshape(-1)
@@ -133,9 +135,8 @@ class LcSVRPredictor(Predictor):
         if self.hpo_trials == 0 or z.size < 3 * self.hpo_folds:
             return default
         candidates = [default] + [
-            {"C": float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2)))),
-             "nu": float(rng.uniform(0.05, 0.95)),
-             "gamma": float(np.exp(rng.uniform(np.log(1e-3), np.log(10.0))))}
+            {"C": log_uniform(1e-2, 1e2)(rng), "nu": float(rng.uniform(0.05, 0.95)),
+             "gamma": log_uniform(1e-3, 10.0)(rng)}
             for _ in range(self.hpo_trials)]
         folds = np.array_split(rng.permutation(z.size), self.hpo_folds)
         best, best_score = default, -np.inf

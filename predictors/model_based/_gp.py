@@ -44,7 +44,8 @@ class Kernel(torch.nn.Module):
         size = dim if ard else 1
         self.log_lengthscale = torch.nn.Parameter(
             torch.full((size,), math.log(lengthscale), dtype=torch.float64))
-        self.log_variance = torch.nn.Parameter(torch.tensor(math.log(variance), dtype=torch.float64))
+        self.log_variance = torch.nn.Parameter(torch.tensor(math.log(variance),
+                                                            dtype=torch.float64))
 
     @property
     def variance(self) -> torch.Tensor:
@@ -115,7 +116,8 @@ class Adam:
     (as `lbfgs` uses scipy) because the first `torch.optim` optimiser of a process imports
     torch's compiler stack: seconds of start-up for a sub-second fit."""
 
-    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999),
+                 eps: float = 1e-8):
         self.params, self.lr, self.betas, self.eps, self.t = params, lr, betas, eps, 0
         self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
@@ -149,7 +151,8 @@ class ExactGP(torch.nn.Module):
 
     def nlml(self) -> torch.Tensor:
         n = len(self.y)
-        K = self.kernel(self.X, self.X) + (_noise(self.log_noise) + JITTER) * torch.eye(n, dtype=torch.float64)
+        K = self.kernel(self.X, self.X) + \
+            (_noise(self.log_noise) + JITTER) * torch.eye(n, dtype=torch.float64)
         L = torch.linalg.cholesky(K)
         alpha = torch.cholesky_solve(self.y[:, None], L)
         return (0.5 * (self.y[:, None] * alpha).sum() + torch.log(torch.diagonal(L)).sum()
@@ -159,7 +162,8 @@ class ExactGP(torch.nn.Module):
         lbfgs(list(self.parameters()), self.nlml, max_iter)
         with torch.no_grad():
             n = len(self.y)
-            K = self.kernel(self.X, self.X) + (_noise(self.log_noise) + JITTER) * torch.eye(n, dtype=torch.float64)
+            K = self.kernel(self.X, self.X) + \
+                (_noise(self.log_noise) + JITTER) * torch.eye(n, dtype=torch.float64)
             self.L_ = torch.linalg.cholesky(K)
             self.alpha_ = torch.cholesky_solve(self.y[:, None], self.L_)
         return self

@@ -12,7 +12,8 @@ benchmarks are shared; one thread is also bitwise reproducible.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -56,7 +57,7 @@ class TorchPredictor(ModelBasedPredictor):
     `device`, else `Context.device`) and the search space, because the base class hands `_fit`
     neither (SemiNAS samples unlabeled archs from the space)."""
 
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "TorchPredictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> TorchPredictor:
         device = self.device if self.device is not None else (ctx.device or "cpu")
         self._device_ = torch.device(device)
         self._space_ = ctx.space
@@ -182,16 +183,3 @@ def row_normalise(a: Tensor) -> Tensor:
 def real_nodes(features: Tensor) -> Tensor:
     """[B, N] mask of the nodes that exist (padding nodes of NB101 graphs have all-zero rows)."""
     return (features.abs().sum(-1) > 0).to(features.dtype)
-
-
-def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
-    """A sampler for `hyperparameter_space`: log-uniform on [low, high]."""
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
-
-
-def int_log_uniform(low: int, high: int) -> Callable[[np.random.Generator], int]:
-    return lambda rng: int(round(np.exp(rng.uniform(np.log(low), np.log(high)))))
-
-
-def choice(options: Sequence[Any]) -> Callable[[np.random.Generator], Any]:
-    return lambda rng: options[int(rng.integers(len(options)))]

@@ -22,7 +22,8 @@ encoder outputs, trained with teacher forcing to reconstruct the sequence (SemiN
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -36,8 +36,9 @@ class QuantileMap:
         self.y_knots, first = np.unique(y, return_index=True)  # tied labels share one score
         self.s_knots = scores[first]
         if len(self.y_knots) >= 2:
-            self.low_slope = (self.y_knots[1] - self.y_knots[0]) / (self.s_knots[1] - self.s_knots[0])
-            self.high_slope = (self.y_knots[-1] - self.y_knots[-2]) / (self.s_knots[-1] - self.s_knots[-2])
+            yk, sk = self.y_knots, self.s_knots
+            self.low_slope = (yk[1] - yk[0]) / (sk[1] - sk[0])
+            self.high_slope = (yk[-1] - yk[-2]) / (sk[-1] - sk[-2])
         else:
             self.low_slope = self.high_slope = 1.0
         self.forward = scores
@@ -52,7 +53,8 @@ class QuantileMap:
         if len(ss) >= 2:
             seg = np.clip(np.searchsorted(ss, s) - 1, 0, len(ss) - 2)
             slope = (ys[seg + 1] - ys[seg]) / (ss[seg + 1] - ss[seg])
-            slope = np.where(s < ss[0], self.low_slope, np.where(s > ss[-1], self.high_slope, slope))
+            slope = np.where(s < ss[0], self.low_slope,
+                             np.where(s > ss[-1], self.high_slope, slope))
         else:
             slope = np.ones_like(s)
         return out, slope

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -35,12 +36,12 @@ def one_thread() -> Iterator[None]:
             limits.restore_original_limits()
 
 
-def single_threaded(method: F) -> F:
+def single_threaded(method: Callable[P, R]) -> Callable[P, R]:
     """Decorator form of `one_thread` for `_fit` / `_predict`."""
 
     @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with one_thread():
             return method(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

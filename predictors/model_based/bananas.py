@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from predictors.base import register_predictor
-from predictors.model_based._neural import TorchPredictor, choice, int_log_uniform, torch_seed
+from predictors.model_based._hpo import choice, int_log_uniform
+from predictors.model_based._neural import TorchPredictor, torch_seed
 from predictors.model_based.base import PAPER_HPO
 from predictors.model_based.mlp import NASLIB_MLP_SPACE, predict_mlp, train_mlp
 

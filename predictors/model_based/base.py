@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import abc
 import time
-from typing import Any, Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import kendalltau
@@ -76,7 +77,7 @@ class ModelBasedPredictor(Predictor):
     # subclasses' __init__ must accept at least: encoding, seed, hpo_trials, hpo_seconds, hpo_folds
 
     # -- the public interface ----------------------------------------------------------------
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "ModelBasedPredictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> ModelBasedPredictor:
         archs = as_list(archs)
         y = np.asarray(y, dtype=float).reshape(-1)
         if len(archs) != len(y):

@@ -17,6 +17,7 @@ import numpy as np
 
 from predictors.base import register_predictor
 from predictors.model_based import _blr
+from predictors.model_based._hpo import log_uniform
 from predictors.model_based._target import TargetTransformMixin
 from predictors.model_based._threads import single_threaded
 from predictors.model_based.base import ModelBasedPredictor
@@ -56,8 +57,8 @@ class BayesLinRegPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     # alpha/beta are fit by evidence; the search only varies where that fit starts from
     hyperparameter_space = {
-        "alpha": lambda rng: float(np.exp(rng.uniform(np.log(1e-3), np.log(1e2)))),
-        "beta": lambda rng: float(np.exp(rng.uniform(np.log(1e-1), np.log(1e3)))),
+        "alpha": log_uniform(1e-3, 1e2),
+        "beta": log_uniform(1e-1, 1e3),
     }
 
     @single_threaded
@@ -104,7 +105,7 @@ class DNGOPredictor(TargetTransformMixin, ModelBasedPredictor):
     hyperparameter_space = {
         "num_epochs": lambda rng: int(rng.choice([100, 200, 500, 1000])),
         "batch_size": lambda rng: int(rng.choice([10, 32, 64])),
-        "learning_rate": lambda rng: float(np.exp(rng.uniform(np.log(1e-3), np.log(3e-2)))),
+        "learning_rate": log_uniform(1e-3, 3e-2),
     }
 
     @single_threaded

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from predictors.base import register_predictor
+from predictors.model_based._hpo import log_uniform
 from predictors.model_based._target import TargetTransformMixin
 from predictors.model_based._threads import single_threaded
 from predictors.model_based.base import ModelBasedPredictor
@@ -121,9 +122,9 @@ class BohamiannPredictor(TargetTransformMixin, ModelBasedPredictor):
         self.weight_decay = weight_decay
 
     hyperparameter_space = {
-        "lr": lambda rng: float(np.exp(rng.uniform(np.log(1e-3), np.log(3e-2)))),
+        "lr": log_uniform(1e-3, 3e-2),
         "mdecay": lambda rng: float(rng.choice([0.01, 0.05, 0.1])),
-        "weight_decay": lambda rng: float(np.exp(rng.uniform(np.log(1e-2), np.log(10.0)))),
+        "weight_decay": log_uniform(1e-2, 10.0),
     }
 
     @single_threaded

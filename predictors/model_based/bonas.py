@@ -23,9 +23,14 @@ import torch
 from torch import Tensor, nn
 
 from predictors.base import register_predictor
+from predictors.model_based._hpo import int_log_uniform, log_uniform
 from predictors.model_based._neural import (
-    TorchPredictor, as_tensor, int_log_uniform, log_uniform, predict_chunks, real_nodes,
-    torch_seed, torch_session,
+    TorchPredictor,
+    as_tensor,
+    predict_chunks,
+    real_nodes,
+    torch_seed,
+    torch_session,
 )
 from predictors.model_based.base import PAPER_HPO
 from predictors.model_based.gcn import fit_graph_model
@@ -85,8 +90,8 @@ class BonasPredictor(TorchPredictor):
     }
     # NASLib BonasPredictor.set_random_hyperparams (integers truncated, as there)
     paper_hyperparameter_space = {
-        "gcn_hidden": lambda rng: int(np.exp(rng.uniform(np.log(16), np.log(128)))),
-        "batch_size": lambda rng: int(np.exp(rng.uniform(np.log(32), np.log(256)))),
+        "gcn_hidden": int_log_uniform(16, 128, floor=True),
+        "batch_size": int_log_uniform(32, 256, floor=True),
         "lr": log_uniform(1e-5, 0.1),
     }
     # NASLib BonasPredictor default_hyperparams and fit(epochs=100, wd=0); MSE; HPO on

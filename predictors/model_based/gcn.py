@@ -22,9 +22,19 @@ import torch
 from torch import Tensor, nn
 
 from predictors.base import register_predictor
+from predictors.model_based._hpo import choice, int_log_uniform, log_uniform
 from predictors.model_based._neural import (
-    TorchPredictor, adam, as_tensor, choice, int_log_uniform, log_uniform, predict_chunks,
-    plan_epochs, real_nodes, regression_loss, row_normalise, torch_seed, torch_session, train_loop,
+    TorchPredictor,
+    adam,
+    as_tensor,
+    plan_epochs,
+    predict_chunks,
+    real_nodes,
+    regression_loss,
+    row_normalise,
+    torch_seed,
+    torch_session,
+    train_loop,
 )
 from predictors.model_based.base import PAPER_HPO
 
@@ -103,8 +113,8 @@ class GCNPredictor(TorchPredictor):
     }
     # NASLib GCNPredictor.set_random_hyperparams (integers truncated, as there)
     paper_hyperparameter_space = {
-        "gcn_hidden": lambda rng: int(np.exp(rng.uniform(np.log(64), np.log(200)))),
-        "batch_size": lambda rng: int(np.exp(rng.uniform(np.log(5), np.log(32)))),
+        "gcn_hidden": int_log_uniform(64, 200, floor=True),
+        "batch_size": int_log_uniform(5, 32, floor=True),
         "lr": log_uniform(1e-5, 0.1),
         "weight_decay": log_uniform(1e-5, 0.1),
     }

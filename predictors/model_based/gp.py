@@ -71,7 +71,8 @@ class GPPredictor(TargetTransformMixin, ModelBasedPredictor):
         kernel = _gp.Kernel(params["kernel"], X_t.shape[1], bool(params["ard"]),
                             lengthscale=_gp.median_lengthscale(X_t) if lengthscale is None
                             else float(lengthscale), variance=float(params.get("variance", 1.0)))
-        return _gp.ExactGP(X_t, y_t, kernel, noise=float(params["noise"])).fit(int(params["max_iter"]))
+        return _gp.ExactGP(X_t, y_t, kernel,
+                           noise=float(params["noise"])).fit(int(params["max_iter"]))
 
     @single_threaded
     def _predict(self, state, X):

@@ -163,7 +163,8 @@ class GPWLPredictor(TargetTransformMixin, ModelBasedPredictor):
         if params["kernel"] not in WL_KERNELS:
             raise ValueError(f"gpwl: unknown kernel {params['kernel']!r}; expected wl or wloa")
         if params["direction"] not in ("in", "out", "both"):
-            raise ValueError(f"gpwl: direction must be in, out or both, got {params['direction']!r}")
+            raise ValueError(f"gpwl: direction must be in, out or both, got "
+                             f"{params['direction']!r}")
         auto = params["h"] == "auto"
         max_h = int(params["max_h"]) if auto else int(params["h"])
         vocab: dict = {}
@@ -180,7 +181,8 @@ class GPWLPredictor(TargetTransformMixin, ModelBasedPredictor):
             eigvals, U = np.linalg.eigh(K)
             eigvals = np.clip(eigvals, 0.0, None)
             proj = U.T @ z
-            evidence, s, e = _max_log_evidence(eigvals, proj, (params["min_noise"], params["max_noise"]))
+            evidence, s, e = _max_log_evidence(eigvals, proj,
+                                               (params["min_noise"], params["max_noise"]))
             if best is None or evidence > best["log_evidence"]:
                 d = s * eigvals + e
                 best = dict(h=h, cols=cols, phi=phi, norm=norm, s=s, e=e, U=U, d=d,

@@ -17,9 +17,17 @@ import numpy as np
 import torch
 
 from predictors.base import register_predictor
+from predictors.model_based._hpo import choice, int_log_uniform, log_uniform
 from predictors.model_based._neural import (
-    FeedForward, TorchPredictor, adam, as_tensor, choice, int_log_uniform, log_uniform,
-    predict_chunks, regression_loss, torch_seed, torch_session, train_loop,
+    FeedForward,
+    TorchPredictor,
+    adam,
+    as_tensor,
+    predict_chunks,
+    regression_loss,
+    torch_seed,
+    torch_session,
+    train_loop,
 )
 from predictors.model_based.base import PAPER_HPO
 

@@ -14,14 +14,14 @@ regularises the embedding: a query runs the encoder and the predictor.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from predictors.base import Context, register_predictor
-from predictors.model_based._neural import (
-    TorchPredictor, choice, int_log_uniform, log_uniform, torch_seed, torch_session,
-)
+from predictors.model_based._hpo import choice, int_log_uniform, log_uniform
+from predictors.model_based._neural import TorchPredictor, torch_seed, torch_session
 from predictors.model_based._sequence import NAO, predict_nao, tokenize, train_nao, vocabulary
 
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from predictors.base import register_predictor
-from predictors.model_based._neural import choice, torch_seed, torch_session
+from predictors.model_based._hpo import choice
+from predictors.model_based._neural import torch_seed, torch_session
 from predictors.model_based._sequence import NAO, predict_nao, tokenize, train_nao
 from predictors.model_based.nao import NAOPredictor
 

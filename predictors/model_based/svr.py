@@ -8,16 +8,11 @@ Vector Classification").
 
 from __future__ import annotations
 
-import numpy as np
-
 from predictors.base import register_predictor
+from predictors.model_based._hpo import log_uniform
 from predictors.model_based._target import TargetTransformMixin
 from predictors.model_based._threads import single_threaded
 from predictors.model_based.base import ModelBasedPredictor
-
-
-def _loguniform(low: float, high: float):
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
 
 
 @register_predictor
@@ -43,9 +38,9 @@ class SVRPredictor(TargetTransformMixin, ModelBasedPredictor):
         self.gamma = gamma
 
     hyperparameter_space = {
-        "C": _loguniform(1e-2, 1e3),
-        "epsilon": _loguniform(1e-3, 1.0),
-        "gamma": _loguniform(1e-3, 1.0),
+        "C": log_uniform(1e-2, 1e3),
+        "epsilon": log_uniform(1e-3, 1.0),
+        "gamma": log_uniform(1e-3, 1.0),
     }
 
     @single_threaded

@@ -13,14 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from predictors.base import register_predictor
+from predictors.model_based._hpo import int_log_uniform, log_uniform
 from predictors.model_based._target import TargetTransformMixin
 from predictors.model_based._threads import single_threaded
 from predictors.model_based.base import ModelBasedPredictor
-
-
-def loguniform(low: float, high: float):
-    """Sampler of a log-uniform float in [low, high] (for `hyperparameter_space`)."""
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
 
 
 def _int_seed(rng: np.random.Generator) -> int:
@@ -62,7 +58,7 @@ class XGBPredictor(TargetTransformMixin, ModelBasedPredictor):
         "max_depth": lambda rng: int(rng.integers(1, 15)),
         "min_child_weight": lambda rng: int(rng.integers(1, 10)),
         "colsample_bytree": lambda rng: float(rng.uniform(0.05, 1.0)),
-        "learning_rate": loguniform(0.001, 0.5),
+        "learning_rate": log_uniform(0.001, 0.5),
         "colsample_bylevel": lambda rng: float(rng.uniform(0.05, 1.0)),
     }
 
@@ -120,7 +116,7 @@ class LGBPredictor(TargetTransformMixin, ModelBasedPredictor):
     # NASLib LGBoost.set_random_hyperparams
     hyperparameter_space = {
         "num_leaves": lambda rng: int(rng.integers(10, 100)),
-        "learning_rate": loguniform(0.001, 0.1),
+        "learning_rate": log_uniform(0.001, 0.1),
         "feature_fraction": lambda rng: float(rng.uniform(0.1, 1.0)),
     }
 
@@ -133,7 +129,8 @@ class LGBPredictor(TargetTransformMixin, ModelBasedPredictor):
             "num_leaves": int(params["num_leaves"]), "learning_rate": params["learning_rate"],
             "min_data_in_leaf": int(params["min_data_in_leaf"]),
             "feature_fraction": params["feature_fraction"],
-            "bagging_fraction": params["bagging_fraction"], "bagging_freq": int(params["bagging_freq"]),
+            "bagging_fraction": params["bagging_fraction"],
+            "bagging_freq": int(params["bagging_freq"]),
             "num_threads": int(params["n_jobs"]), "seed": _int_seed(rng),
             # reproducible results regardless of threading; tiny train sets need small bins
             "deterministic": True, "force_col_wise": True, "verbose": -1,
@@ -177,8 +174,8 @@ class RFPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     # NASLib RandomForestPredictor.set_random_hyperparams
     hyperparameter_space = {
-        "n_estimators": lambda rng: int(np.exp(rng.uniform(np.log(16), np.log(128)))),
-        "max_features": loguniform(0.1, 0.9),
+        "n_estimators": int_log_uniform(16, 128, floor=True),
+        "max_features": log_uniform(0.1, 0.9),
         "min_samples_leaf": lambda rng: int(rng.integers(1, 20)),
         "min_samples_split": lambda rng: int(rng.integers(2, 20)),
     }
@@ -238,8 +235,8 @@ class NGBPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     # NASLib NGBoost.set_random_hyperparams
     hyperparameter_space = {
-        "n_estimators": lambda rng: int(np.exp(rng.uniform(np.log(128), np.log(512)))),
-        "learning_rate": loguniform(0.001, 0.1),
+        "n_estimators": int_log_uniform(128, 512, floor=True),
+        "learning_rate": log_uniform(0.001, 0.1),
         "minibatch_frac": lambda rng: float(rng.uniform(0.1, 1.0)),
         "max_depth": lambda rng: int(rng.integers(1, 25)),
         "max_features": lambda rng: float(rng.uniform(0.1, 1.0)),

@@ -16,8 +16,9 @@ node k sums every op on every incoming edge; a pair of `EdgeSubsets` sums only t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -135,8 +136,9 @@ class DartsSupernet(nn.Module):
 
 def darts_path(arch: Any) -> Path:
     """The supernet path of a `DartsArch`: (normal, reduce), each 8 (op index, input) pairs."""
-    return tuple(tuple((_OP_INDEX[op], int(i)) for op, i in pairs)  # type: ignore[return-value]
-                 for pairs in (arch.normal, arch.reduce))
+    normal, reduce = (tuple((_OP_INDEX[op], int(i)) for op, i in pairs)
+                      for pairs in (arch.normal, arch.reduce))
+    return normal, reduce
 
 
 def darts_path_state_dict(supernet: DartsSupernet, path: Path) -> dict[str, torch.Tensor]:

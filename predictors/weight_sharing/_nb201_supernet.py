@@ -15,7 +15,8 @@ Parameter names mirror `NB201Network`'s (stem, cells.i, lastact, classifier); a 
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

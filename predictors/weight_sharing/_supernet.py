@@ -12,7 +12,8 @@ it raised `rsws`'s Kendall tau from 0.25 to 0.40 (200 cells, `studies/weight_sha
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,10 +22,16 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from predictors.weight_sharing._darts_supernet import NUM_EDGES as DARTS_EDGES
 from predictors.weight_sharing._darts_supernet import (
-    DartsSupernet, EdgeSubsets, darts_path, darts_path_state_dict)
+    DartsSupernet,
+    EdgeSubsets,
+    darts_path,
+    darts_path_state_dict,
+)
 from predictors.weight_sharing._nb201_supernet import (
-    NB201Supernet, nb201_path, nb201_path_state_dict)
-
+    NB201Supernet,
+    nb201_path,
+    nb201_path_state_dict,
+)
 from search_spaces.nb201 import EDGES as NB201_EDGES
 from search_spaces.nb201 import OPS as NB201_OPS
 

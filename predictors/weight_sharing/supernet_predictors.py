@@ -49,18 +49,27 @@ import json
 import math
 import os
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from predictors.base import (
-    Context, Needs, Predictor, as_list, predictor_class, register_predictor)
+from predictors.base import Context, Needs, Predictor, as_list, predictor_class, register_predictor
 from predictors.weight_sharing._supernet import (
-    arch_path, bn_buffers, build_supernet, check_space, dropout_path, path_accuracy,
-    recalibrate_bn, restore_bn_buffers, sample_path, supernet_config)
+    arch_path,
+    bn_buffers,
+    build_supernet,
+    check_space,
+    dropout_path,
+    path_accuracy,
+    recalibrate_bn,
+    restore_bn_buffers,
+    sample_path,
+    supernet_config,
+)
 from predictors.weight_sharing._training import TrainSettings, train_supernet
 
 FORMAT = "predbench-supernet"
@@ -76,7 +85,7 @@ class WeightSharingPredictor(Predictor):
     training step trains (`_path_chooser`)."""
 
     family: ClassVar[str] = "weight_sharing"
-    needs: ClassVar[Needs] = Needs(network=True)
+    needs: ClassVar[Needs] = Needs(network=True, images=True)
     #: fitted state (set by `fit` / `load`); class-level so that `__init__` does no work
     supernet_: torch.nn.Module | None = None
     config_: dict[str, Any] | None = None
@@ -156,7 +165,7 @@ class WeightSharingPredictor(Predictor):
         """progress in [0, 1) -> the path to train on that step (None = all ops)."""
         raise NotImplementedError
 
-    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> "WeightSharingPredictor":
+    def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> WeightSharingPredictor:
         """Train the supernet on `ctx.data` (archs and y are not used: a supernet needs no
         labelled archs). With `checkpoint` naming an existing file (after `{seed}` is replaced
         by the fit's seed), load it instead: it must have been trained with this seed, and
@@ -253,7 +262,7 @@ class WeightSharingPredictor(Predictor):
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "WeightSharingPredictor":
+    def load(cls, path: str | os.PathLike) -> WeightSharingPredictor:
         """The predictor saved at `path`, ready to query (`OneShot.load` insists on a one-shot
         file; `WeightSharingPredictor.load` takes either)."""
         loaded = load_supernet(path)
@@ -261,7 +270,7 @@ class WeightSharingPredictor(Predictor):
             raise ValueError(f"{path} holds a {loaded.name!r} supernet, not {cls.__name__}")
         return loaded
 
-    def _adopt(self, loaded: "WeightSharingPredictor", expected: dict[str, Any], seed: int,
+    def _adopt(self, loaded: WeightSharingPredictor, expected: dict[str, Any], seed: int,
                path: Path) -> None:
         """Take over a loaded supernet if it is the one this fit would train (same predictor,
         layout, training budget and seed), charging the compute seconds its training took."""
@@ -307,7 +316,7 @@ def load_supernet(path: str | os.PathLike) -> WeightSharingPredictor:
         blob = torch.load(path, map_location="cpu", weights_only=True)
         config = json.loads(blob["config"])
         state = blob["state_dict"]
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one clear line
+    except Exception as exc:  # any error: any unreadable file gets one clear line
         raise ValueError(f"{path} is not a saved supernet ({type(exc).__name__}: {exc})"
                          ) from None
     if config.get("format") != FORMAT:

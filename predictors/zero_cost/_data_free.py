@@ -162,7 +162,8 @@ def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int,
     if feature_module is not None:
         hooks.append(feature_module.register_forward_pre_hook(
             lambda m, i: features.append(i[0].detach())))
-    if channels_last and x.dim() == 4:  # NHWC convolutions are markedly faster on CPU (oneDNN); same values
+    # NHWC convolutions are markedly faster on CPU (oneDNN); same values
+    if channels_last and x.dim() == 4:
         network.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
         eps = eps.contiguous(memory_format=torch.channels_last)

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -169,7 +169,7 @@ def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
         x = inputs.detach().clone().requires_grad_(bool(jac))
         with torch.set_grad_enabled(bool(jac or loss_proxies)):  # nwot alone: no graph
             logits = network(x)
-    except Exception as exc:  # noqa: BLE001 - reported per proxy by the caller
+    except Exception as exc:  # any error: reported per proxy by the caller
         return {p: exc for p in wanted}
     finally:
         for h in hooks:
@@ -188,13 +188,13 @@ def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
                 out["jacov"] = _attempt(jacov_score, jacobian)
             if "epe_nas" in jac:
                 out["epe_nas"] = _attempt(epe_nas_score, jacobian, labels, logits.shape[-1])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # any error: recorded per proxy
             out.update({p: exc for p in jac})
 
     if loss_proxies:
         try:
             out.update(_loss_proxies(logits, targets, weights, acts, loss_proxies))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # any error: recorded per proxy
             out.update({p: exc for p in loss_proxies})
     return out
 
@@ -250,5 +250,5 @@ def _fisher(acts: list[tuple[nn.Module, torch.Tensor]], grads: tuple) -> float:
 def _attempt(fn, *args) -> float | BaseException:
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - the caller turns it into NaN plus a warning
+    except Exception as exc:  # any error: the caller turns it into NaN plus a warning
         return exc

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -71,7 +72,7 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
                 network = ctx.space.build_network(arch, num_classes=ctx.num_classes,
                                                   preset=preset, **overrides)
             network = network.to(ctx.device).train()
-        except Exception as exc:  # noqa: BLE001 - this arch is NaN, the others go on
+        except Exception as exc:  # any error: this arch is NaN, the others go on
             for p in names:
                 failures[p].append(f"{label}: could not build its network "
                                    f"({type(exc).__name__}: {exc})")
@@ -267,7 +268,7 @@ class ZeroCostEnsemble(Predictor):
                            batch_size=self.batch_size, seed=self.seed,
                            input_shape=self.input_shape, who=self.name)
 
-    def calibrate(self, reference_archs: Sequence[Any], ctx: Context) -> "ZeroCostEnsemble":
+    def calibrate(self, reference_archs: Sequence[Any], ctx: Context) -> ZeroCostEnsemble:
         """Fix the score scale: from now on `query` maps each proxy through the empirical CDF of
         the raw scores of `reference_archs` (see the class docstring)."""
         raw = self.raw_scores(reference_archs, ctx)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy as _copy
 import math
 import warnings
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
@@ -120,7 +120,7 @@ def score(network: nn.Module, batch: tuple[torch.Tensor, torch.Tensor] | None = 
     if altering:
         try:
             work = _copy.deepcopy(network) if copy else network
-        except Exception as exc:  # noqa: BLE001 - e.g. out of memory
+        except Exception as exc:  # any error: e.g. out of memory
             raw.update({p: exc for p in altering})
         else:
             if "synflow" in altering:
@@ -151,7 +151,7 @@ def _finish(value: float | BaseException | None, proxy: str, who: str) -> float:
 def _attempt(fn, *args) -> float | BaseException:
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - reported by _finish
+    except Exception as exc:  # any error: reported by _finish
         return exc
 
 
