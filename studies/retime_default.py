@@ -7,8 +7,11 @@ and for partial curves, so they must be the cost of training on an otherwise idl
 
     # 1. re-record: every run of the file trained again (same arch, seed, recipe, preset, one
     #    thread, one process), its per-epoch wall seconds logged; resumable (rows already in the
-    #    log are skipped), then written into the file (curves untouched, `meta` says so)
-    python studies/retime_default.py record --log results/retime/record.jsonl --write
+    #    log are skipped), then written into the file (curves untouched, `meta` says so); two
+    #    one-thread processes on an idle 2-core machine, each on its own core and half the runs:
+    taskset -c 0 python studies/retime_default.py record --shard 0/2 --log results/retime/a.jsonl &
+    taskset -c 1 python studies/retime_default.py record --shard 1/2 --log results/retime/b.jsonl
+    python studies/retime_default.py write --log results/retime/a.jsonl,results/retime/b.jsonl
     # 2. the check: 50 random runs re-timed alone, later, against the file
     python studies/retime_default.py check --runs 50 --log results/retime/check.jsonl
 
@@ -34,7 +37,15 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_FILE = ROOT / "benchmarks" / "data" / "default_nb201_shapes10.npz"
 
 
-def _done(log: Path) -> dict[tuple[str, int], dict]:
+def _done(log: Path | str) -> dict[tuple[str, int], dict]:
+    """Logged runs by (arch, seed); `log` may name several files separated by commas."""
+    out = {}
+    for one in str(log).split(","):
+        out.update(_read_log(Path(one)))
+    return out
+
+
+def _read_log(log: Path) -> dict[tuple[str, int], dict]:
     out = {}
     if log.exists():
         for line in log.read_text().splitlines():
@@ -85,7 +96,7 @@ def time_runs(path: Path, rows: list[int], log: Path, label: str) -> dict[tuple[
     return done
 
 
-def write_seconds(path: Path, log: Path) -> None:
+def write_seconds(path: Path, log: Path | str) -> None:
     """Put the logged per-epoch seconds into the file (all runs must be logged)."""
     from benchmarks.default import read_npz
 
@@ -104,8 +115,8 @@ def write_seconds(path: Path, log: Path) -> None:
                          f"run `record` again first")
     old = float(np.nansum(arrays["epoch_seconds"]))
     meta["epoch_seconds_source"] = (
-        "re-timed by studies/retime_default.py record: each run trained again alone (one "
-        "process, one thread) on an otherwise idle machine; curves are the original training's")
+        "re-timed by studies/retime_default.py record: each run trained again (one process "
+        "and one thread per core, nothing else running); curves are the original training's")
     meta["epoch_seconds_retimed"] = time.strftime("%Y-%m-%d")
     meta["train_seconds_total_before_retiming"] = old
     meta["train_seconds_total"] = float(seconds.sum())
@@ -138,20 +149,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=("record", "check", "write"))
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--log", type=Path, default=None)
+    parser.add_argument("--log", default=None, help="log file (write: several, comma-separated)")
+    parser.add_argument("--shard", default="0/1", help="record: this process's share, i/n")
     parser.add_argument("--write", action="store_true", help="record: write into the file after")
     parser.add_argument("--runs", type=int, default=50, help="check: how many runs")
     parser.add_argument("--seed", type=int, default=2026, help="check: which runs")
     args = parser.parse_args()
-    log = args.log or ROOT / "results" / "retime" / f"{args.mode}.jsonl"
+    log = args.log or str(ROOT / "results" / "retime" / f"{args.mode}.jsonl")
     if args.mode == "check":
-        check(args.file, args.runs, args.seed, log)
+        check(args.file, args.runs, args.seed, Path(log))
         return
     if args.mode == "record":
         from benchmarks.default import read_npz
 
         n = len(read_npz(args.file)[1]["arch"])
-        time_runs(args.file, list(range(n)), log, "re-timing")
+        index, count = (int(v) for v in args.shard.split("/"))
+        if not 0 <= index < count:
+            raise SystemExit(f"--shard must be i/n with 0 <= i < n, got {args.shard}")
+        time_runs(args.file, list(range(index, n, count)), Path(log), f"re-timing {args.shard}")
     if args.mode == "write" or args.write:
         write_seconds(args.file, log)
 
