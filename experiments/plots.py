@@ -14,6 +14,7 @@ Axis labels say which clock the times use.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,15 +59,39 @@ def _budget_label(row: pd.Series) -> str:
                     f" F={int(row['fidelity'])}" if row["fidelity"] else ""])
 
 
-def _label_front(ax, front: pd.DataFrame, column: str) -> None:
-    """Label the front's points only, alternating above and below the step line so that
-    neighbouring labels do not pile up."""
-    for k, (_, row) in enumerate(front.iterrows()):
-        dy = 8 if k % 2 == 0 else -11
-        ax.annotate(row["predictor_label"] + _budget_label(row), (row[column], row["kendalltau"]),
-                    xytext=(4, dy), textcoords="offset points", fontsize=7,
-                    color=FAMILY_COLOURS.get(row["family"], "black"),
-                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"})
+def text_box(label, renderer):
+    """Display-space box of an annotation's text alone (its leader line left out)."""
+    from matplotlib.text import Text
+
+    label.update_positions(renderer)
+    return Text.get_window_extent(label, renderer)
+
+
+def _label_front(ax, front: pd.DataFrame, column: str, placed: list) -> None:
+    """Label the front's points only. Each label takes the first offset at which its text
+    overlaps no label placed before it (`placed`: their boxes in display space): up and down in
+    steps of one text line, on the side of its point facing the middle of the axes (labels in
+    the right quarter go left, clear of the legend), then on the other side; where every offset
+    is taken it keeps the first."""
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    steps = [6 + 10 * k * sign for k in range(13) for sign in ((1, -1) if k else (1,))]
+    steps = [dy - 6 if dy < 6 else dy for dy in steps]  # below the point: clear of its marker
+    for _, row in front.iterrows():
+        xy = (row[column], row["kendalltau"])
+        right = bool(ax.transData.transform(xy)[0] > box.x0 + 0.75 * box.width)
+        candidates = [(side, dy) for side in (right, not right) for dy in steps]
+        for attempt, (side, dy) in enumerate([*candidates, candidates[0]]):
+            label = ax.annotate(row["predictor_label"] + _budget_label(row), xy,
+                                xytext=(-6 if side else 6, dy), textcoords="offset points",
+                                ha="right" if side else "left", fontsize=7,
+                                color=FAMILY_COLOURS.get(row["family"], "black"),
+                                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"})
+            extent = text_box(label, renderer)
+            if attempt == len(candidates) or not any(extent.overlaps(o) for o in placed):
+                break  # free, or the last resort (the first offset again)
+            label.remove()
+        placed.append(extent)
 
 
 def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path]:
@@ -76,6 +101,7 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 5.6), sharey=True)
     usable = configs[eligible(configs) & configs["kendalltau"].notna()]
+    fronts: list[tuple[Any, pd.DataFrame, str]] = []
     oracle = configs[configs["oracle"]] if "oracle" in configs else configs.iloc[:0]
     for ax, column, label in ((axes[0], "init_seconds", "initialization time"),
                               (axes[1], "query_seconds", "query time per architecture")):
@@ -96,7 +122,7 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
                     ls="-" if clock == TRAIN_CLOCK else "--",
                     label="Pareto front" + (" (compute only)" if clock == COMPUTE_CLOCK
                                             else ""))
-            _label_front(ax, front, column)
+            fronts.append((ax, front, column))
         for _, row in oracle.iterrows():
             ax.axhline(row["kendalltau"], color="grey", ls=":", lw=1)
             ax.text(0.01, row["kendalltau"], f" oracle: {row['predictor_label']} at F = E "
@@ -106,6 +132,11 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
         ax.set_xlabel(f"{label} [s, log]\n{_clock(data) if len(data) else ''}", fontsize=8.5)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("Kendall tau (mean over all seeds; failed cells count 0)")
+    for ax in axes:  # labels are placed in display space: the limits must be final first
+        ax.autoscale_view()
+    placed: dict[int, list] = {}
+    for ax, front, column in fronts:
+        _label_front(ax, front, column, placed.setdefault(id(ax), []))
     handles, labels = axes[0].get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     axes[1].legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1),

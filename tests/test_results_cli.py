@@ -141,3 +141,34 @@ def test_cli_plot_report_recommend(tmp_path):
     assert "no measured predictor fits" in out.stderr
     out = predbench("plot", "-r", str(tmp_path / "missing.db"))
     assert out.returncode == 2 and "no such results" in out.stderr
+
+
+def test_pareto_labels_only_the_front_and_never_overlap(tmp_path, monkeypatch):
+    """Ten front points crowded into one corner (the main job's OMNI / SoTL-E corner): each gets
+    one label, and no two labels overlap."""
+    from experiments import plots
+
+    rows = []
+    for k in range(10):  # each costlier and slightly better: all on both fronts
+        rows.append(dict(predictor=f"omni{k}", family="ensemble", train_size=300, fidelity=3,
+                         seed=0, kendalltau=0.60 + 0.004 * k, spearman=0.8,
+                         init_train_seconds=1600.0 + 10 * k, init_compute_seconds=1.0,
+                         query_train_seconds=2.0 + 0.01 * k, query_compute_seconds=0.0,
+                         error=None))
+    rows.append(dict(rows[0], predictor="weak", kendalltau=0.1, init_train_seconds=5000.0,
+                     query_train_seconds=9.0))  # dominated: no label
+    configs = configurations(pd.DataFrame(rows))
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or [])
+    monkeypatch.setattr(plots._pyplot(), "close", lambda fig: None)
+    plots.pareto_plot(configs, tmp_path / "pareto")
+    fig = figures[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:2]:
+        labels = [t for t in ax.texts if t.get_text().startswith(("omni", "weak"))]
+        assert sorted(t.get_text().split()[0] for t in labels) == [f"omni{k}" for k in range(10)]
+        boxes = [plots.text_box(t, renderer) for t in labels]
+        overlapping = [(a.get_text(), b.get_text()) for i, (a, ba) in enumerate(zip(labels, boxes))
+                       for b, bb in zip(labels[i + 1:], boxes[i + 1:]) if ba.overlaps(bb)]
+        assert not overlapping, overlapping
