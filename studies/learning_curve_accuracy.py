@@ -13,14 +13,14 @@ as the strongest at low fidelity) and, for `lce` / `lce_m`, the CPU seconds per 
 query (`--timing-archs`; evaluate's `query_compute_seconds` are wall clock, which a shared
 machine inflates).
 
-The README's learning-curve table (seeds 100-119: never used to choose a default):
+docs/results.md: the learning-curve table (seeds 100-119: never used for a choice):
 
     taskset -c 0 .venv/bin/python studies/learning_curve_accuracy.py \\
         --predictors valacc,valloss,sotl,sotle,sotlema,lce,lce_m,lcsvr \\
         --fidelities 1,2,4,6 --sizes 100 --seeds 100-119 --split reporting
 
 writes the rows to `results/learning_curve_accuracy/rows.csv` (resumable: cells already there
-are skipped), mean ± std over seeds to `summary.csv` and the README table to `summary.md`.
+are skipped), mean ± std over seeds to `summary.csv` and the results-page table to `summary.md`.
 """
 
 from __future__ import annotations

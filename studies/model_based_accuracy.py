@@ -8,7 +8,7 @@ columns over the whole test set (non-finite predictions ranked last, constant on
 predictor that raises keeps its row as `failed`). Measured compute seconds are wall clock; the
 table has no training seconds (NaN).
 
-The README's model-based table (seeds 100-119: never used to choose a default; seeds 0-19 made
+docs/results.md: the model-based table (seeds 100-119: never used for a choice; seeds 0-19 made
 the earlier table the target transform and GP defaults were chosen on):
 
     P="xgb,lgb,svr:encoding=path,gp:encoding=path,gpwl,bananas,bohamiann:encoding=path"
@@ -16,7 +16,7 @@ the earlier table the target transform and GP defaults were chosen on):
         --sizes 20,100,1000 --seeds 100-119 --split reporting
 
 writes every row to `results/model_based_accuracy/rows.csv` (resumable: cells already there are
-skipped), mean ± std over seeds to `summary.csv`, and the README table to `summary.md`.
+skipped), mean ± std over seeds to `summary.csv`, and the results-page table to `summary.md`.
 A predictor may carry constructor arguments: ``gp:encoding=path:kernel=rbf`` (values are Python
 literals, or strings); any registered predictor that learns from a train set works.
 """

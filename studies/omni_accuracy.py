@@ -15,11 +15,11 @@ n = 0; model-based: F = 0):
 For each budget (n, F) the summary names the best OMNI and the best single predictor valid
 there and their margin.
 
-The README's OMNI numbers (seeds 100-109: never used to choose a default; seeds 0-2 chose
+docs/results.md: the OMNI numbers (seeds 100-104: never used for a choice; seeds 0-2 chose
 `omni`'s defaults):
 
     taskset -c 0 .venv/bin/python studies/omni_accuracy.py --sizes 30,100 --fidelities 3,4 \\
-        --seeds 100-109 --split reporting
+        --seeds 100-104 --split reporting
 
 (NGBoost is slow here — scipy builds a frozen distribution per boosting step — so the default
 spec starts omni_ngb's HPO from 128 trees, the low end of its search range, with a 20 s HPO

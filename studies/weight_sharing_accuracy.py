@@ -15,13 +15,13 @@ recorded in it (`reused_fit_seconds_`), so init seconds are the honest cost of e
 configuration alone. Clocks are wall seconds of this process with
 `--threads` torch threads (default 1).
 
-The README's weight-sharing numbers (seeds 100-104: never used to choose a default):
+docs/results.md: the weight-sharing numbers (seeds 100-102: never used for a choice):
 
     taskset -c 0 .venv/bin/python studies/weight_sharing_accuracy.py \\
-        --predictors oneshot,rsws --budgets 1,3 --seeds 100-104 --split reporting
+        --predictors oneshot,rsws --budgets 1,3 --seeds 100-102 --split reporting
 
 writes the rows to `results/weight_sharing_accuracy/rows.csv` (resumable: cells already there
-are skipped), mean ± std over seeds to `summary.csv` and the README table to `summary.md`.
+are skipped), mean ± std over seeds to `summary.csv` and the results-page table to `summary.md`.
 """
 
 from __future__ import annotations
@@ -59,11 +59,14 @@ def entries(specs: Sequence[common.Spec], budgets: Sequence[float], bn: str,
             trained = f"{spec.label}:epochs={epochs}" if "epochs" not in spec.params else \
                 re.sub(r"epochs=[^:]*", f"epochs={epochs}", spec.label)
             settings = {"on": [True], "off": [False], "both": [True, False]}[bn]
+            # the predictor's default is one of the two settings (oneshot: off, rsws: on); the
+            # other is the default with bn_batches overridden (2 batches when turned on)
+            default_on = base.bn_batches > 0 if "bn_batches" not in spec.params else \
+                spec.params["bn_batches"] > 0
             for on in settings:
-                if not on and base.bn_batches == 0:
-                    continue
-                label = trained if on else f"{trained}:bn_batches=0"
-                config = {**params, **({} if on else {"bn_batches": 0})}
+                override = {} if on == default_on else {"bn_batches": 2 if on else 0}
+                label = trained + "".join(f":{k}={v}" for k, v in override.items())
+                config = {**params, **override}
                 stem = re.sub(r"[^A-Za-z0-9_.=-]+", "_", trained)
                 # one supernet per (configuration, seed), trained by the first of the pair
                 config["checkpoint"] = str(checkpoints / f"{stem}_seed{{seed}}.pt")

@@ -20,16 +20,18 @@ digits`), or Gaussian noise (`--batch noise`). For the data-dependent proxies th
 with stored CIFAR-10 scores is therefore information, not a fidelity test. Networks use the
 benchmark's preset (`small` on the default benchmark), else `official`, unless a spec sets one.
 
-The README's zero-cost sentence (Suite-Zero NB201 file; seeds 100-104: never used to choose a
-default):
+docs/results.md: the zero-cost tables (Suite-Zero NB201 file, and the shipped default benchmark;
+seeds 100 and up: never used for a choice):
 
     taskset -c 0 .venv/bin/python studies/zero_cost_report.py suite_zero \\
         path=../shared/data/zc_nasbench201_cifar10.json space=nb201 \\
-        --seeds 100-104 --test-size 200 --compare-limit 100 --split reporting
+        --seeds 100 --test-size 150 --compare-limit 60 --split reporting \\
+        --out results/zero_cost_report_suite_zero
+    taskset -c 0 .venv/bin/python studies/zero_cost_report.py default --seeds 100-102 \\
+        --test-size 500 --split reporting --out results/zero_cost_report_default
 
 writes the evaluation rows to `results/zero_cost_report/rows.csv` (resumable), the summary to
-`summary.csv` / `summary.md` and the comparison to `stored_comparison.csv`. The shipped
-benchmark: `studies/zero_cost_report.py default --out results/zero_cost_report_default`.
+`summary.csv` / `summary.md` and the comparison to `stored_comparison.csv` (in `--out`).
 """
 
 from __future__ import annotations

@@ -368,3 +368,22 @@ def test_evaluate_charges_a_checkpointed_supernet(tmp_path):
     rows = evaluate(bench, shared, test_size=12, seeds=[0, 1])
     assert rows[rows.seed == 0].error.isna().all()
     assert "trained with seed 0, but this fit has seed 1" in rows[rows.seed == 1].error.iloc[0]
+
+
+def test_study_labels_bn_settings_by_what_they_do(tmp_path) -> None:
+    """studies/weight_sharing_accuracy.py: "with BN re-estimation" means bn_batches > 0 for
+    every predictor, whichever setting is its default (oneshot: off, rsws: on)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "studies" / "weight_sharing_accuracy.py"
+    spec = importlib.util.spec_from_file_location("weight_sharing_study", path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    specs = [study.common.Spec("oneshot", "oneshot"), study.common.Spec("rsws", "rsws")]
+    entries = study.entries(specs, [1], "both", tmp_path)
+    assert len(entries) == 4
+    for entry in entries:
+        assert entry.extra["bn_reestimation"] == (entry.predictor.bn_batches > 0), entry.label
+    assert {e.label for e in entries} == {"oneshot:epochs=6", "oneshot:epochs=6:bn_batches=2",
+                                          "rsws:epochs=16", "rsws:epochs=16:bn_batches=0"}
