@@ -18,12 +18,12 @@ statistics on `bn_batches` training batches (0: use the supernet's running stati
 trained). Every arch is scored from the same trained weights and the same batches, so scores do
 not depend on query order. Seeds come from `ctx.seed` (or the `seed` parameter).
 
-Defaults are CPU-cheap: on the default benchmark (10k 8x8 images) one fit took 53 CPU seconds
-(`oneshot`, 6 epochs) and 46 (`rsws`, 16 epochs) on one thread, a query 0.07 CPU s per arch.
-Measured there on 200 cells (`studies/weight_sharing_accuracy.py`), Kendall tau with
-the final validation accuracy: `rsws` 0.40 (0.52 at 3x epochs); plain `oneshot` -0.19 (a path cut
-out of an all-ops model hardly classifies: ~11 % accuracy); `oneshot` with `drop_prob=0.5`
-0.06 (0.23 at 3x epochs).
+Defaults are CPU-cheap: on the default benchmark (10k 8x8 images) one fit took 15 compute
+seconds (`oneshot`, 6 epochs) and 13 (`rsws`, 16 epochs) on one thread, a query 0.01-0.02 s per
+arch. Measured there on 200 reporting cells, seeds 100-102 (`studies/weight_sharing_accuracy.py`;
+docs/results.md), Kendall tau with the final validation accuracy: `rsws` 0.33 with BatchNorm
+re-estimation, 0.24 without (0.38 / 0.39 at 3x epochs); plain `oneshot` does not rank (-0.05 with
+re-estimation; without it, as by default, most paths score the same accuracy).
 
 `save(path)` / `WeightSharingPredictor.load(path)` (also `load_supernet`) round-trip the
 trained supernet and its config; with `checkpoint` set, `fit` loads that file when it exists and
