@@ -84,7 +84,7 @@ def recommend(
     table = Table(title=f"predictors within init {init_seconds:g} s, query {query_seconds:g} s "
                         f"per arch (Pareto front per clock, best first)")
     for col in ("rank", "predictor", "family", "train_size", "fidelity", "kendalltau",
-                "spearman", "failed", "init_s", "query_s", "clock"):
+                "spearman", "failed/const", "init_s", "query_s", "clock"):
         table.add_column(col)
     for k, row in chosen.iterrows():
         table.add_row(str(k + 1), row["predictor_label"], row["family"], str(row["train_size"]),

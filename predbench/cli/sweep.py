@@ -38,8 +38,9 @@ def summary_table(frame, title: str) -> Table:
     from experiments.budgets import configurations
 
     table = Table(title=title)
+    # "failed/const": the share of cells that failed or predicted a constant (scored 0)
     for column in ("predictor", "train_size", "fidelity", "n", "kendalltau", "spearman",
-                   "failed", "init_s", "query_s", "errors", "note"):
+                   "failed/const", "init_s", "query_s", "errors", "note"):
         table.add_column(column, justify="right" if column != "predictor" else "left")
     configs = configurations(frame).sort_values(["predictor_label", "train_size", "fidelity"])
     for _, row in configs.iterrows():
@@ -62,7 +63,7 @@ def topline_table(rows, title: str) -> Table:
     best = configs.loc[configs.groupby("predictor_label")["kendalltau"].idxmax()]
     table = Table(title=title)
     for column in ("predictor", "family", "train_size", "fidelity", "kendalltau", "spearman",
-                   "seeds", "failed", "init_s", "query_s_per_arch", "clock"):
+                   "seeds", "failed/const", "init_s", "query_s_per_arch", "clock"):
         table.add_column(column)
     for _, row in best.sort_values("kendalltau", ascending=False).iterrows():
         table.add_row(row["predictor_label"], row["family"], str(row["train_size"]),
