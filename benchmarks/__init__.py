@@ -13,7 +13,7 @@ from benchmarks.base import (
     load_benchmark,
     register_benchmark,
 )
-from benchmarks.tabular import TabularBenchmark
+from benchmarks.tabular_base import TabularBenchmark
 
 # importing a benchmark module registers its kind, in this order (the order `list_benchmarks`
 # gives), after the names above, which they may use

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.base import Benchmark, Curve, register_benchmark
-from benchmarks.tabular import file_error, row_error
+from benchmarks.tabular_base import file_error, row_error
 from search_spaces import Arch, get_search_space
 
 DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.base import register_benchmark
-from benchmarks.tabular import (
+from benchmarks.tabular_base import (
     TabularBenchmark,
     existing_file,
     file_error,

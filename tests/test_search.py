@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks import load_benchmark
-from benchmarks.tabular import TabularBenchmark
+from benchmarks.tabular_base import TabularBenchmark
 from experiments import run_search
 from experiments.search import ei, its, pi, ucb
 from search_spaces import get_search_space
