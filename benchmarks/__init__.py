@@ -20,6 +20,7 @@ from benchmarks.tabular_base import TabularBenchmark
 # isort: off
 from benchmarks import suite_zero, table, nb201_official  # noqa: F401
 from benchmarks import live, default  # noqa: F401  (live training, the shipped default)
+from benchmarks import nb201_cifar10  # noqa: F401  (real NB201 CIFAR-10 data, shipped)
 # isort: on
 
 __all__ = [

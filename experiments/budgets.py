@@ -3,10 +3,12 @@ initialization and query time, the Pareto front over (init time, query time, Ken
 "which predictor fits my budget" (`recommend`).
 
 Time clocks (DESIGN §4): init seconds = init_train_seconds + init_compute_seconds and query
-seconds = query_train_seconds + query_compute_seconds. When the benchmark records no training
-time (tables), a predictor that needs trained archs is charged compute seconds only; its
-`clock` is then "compute only" and it is never put on one front with predictors charged for
-training ("train+compute"): fronts and recommendations are made per clock.
+seconds = query_train_seconds + query_compute_seconds + query_recorded_seconds. When the
+benchmark records no training time (tables), a predictor that needs trained archs is charged
+compute seconds only; its `clock` is then "compute only" and it is never put on one front with
+predictors charged for training ("train+compute"). A predictor that took stored work from the
+benchmark (Suite-Zero proxy scores) is charged the seconds recorded for it on another machine:
+clock "recorded+compute". Fronts and recommendations are made per clock.
 
 Measurement rules (DESIGN §3):
 - every seed counts: a cell whose predictor failed or predicted a constant scores 0 (see
@@ -22,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 GROUP = ["predictor_label", "predictor", "family", "train_size", "fidelity"]
-TRAIN_CLOCK, COMPUTE_CLOCK = "train+compute", "compute only"
+TRAIN_CLOCK, COMPUTE_CLOCK, RECORDED_CLOCK = "train+compute", "compute only", "recorded+compute"
+#: clocks that charge a configuration's whole cost (what the heat map prefers)
+FULL_COST_CLOCKS = (TRAIN_CLOCK, RECORDED_CLOCK)
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
@@ -39,6 +43,8 @@ def configurations(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ("kendalltau", "spearman", "init_train_seconds", "init_compute_seconds",
                    "query_train_seconds", "query_compute_seconds", "train_size", "fidelity"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    recorded = pd.to_numeric(frame["query_recorded_seconds"], errors="coerce").fillna(0) \
+        if "query_recorded_seconds" in frame else pd.Series(0.0, index=frame.index)
     if "predictor_label" not in frame:
         frame["predictor_label"] = frame["predictor"]
     frame["predictor_label"] = frame["predictor_label"].fillna(frame["predictor"])
@@ -58,8 +64,9 @@ def configurations(rows: pd.DataFrame) -> pd.DataFrame:
     frame["init_seconds"] = frame["init_train_seconds"].fillna(0) + \
         frame["init_compute_seconds"].fillna(0)
     frame["query_seconds"] = frame["query_train_seconds"].fillna(0) + \
-        frame["query_compute_seconds"].fillna(0)
-    frame["clock"] = np.where(has_train_time, TRAIN_CLOCK, COMPUTE_CLOCK)
+        frame["query_compute_seconds"].fillna(0) + recorded
+    frame["clock"] = np.where(recorded > 0, RECORDED_CLOCK,
+                              np.where(has_train_time, TRAIN_CLOCK, COMPUTE_CLOCK))
     grouped = frame.groupby(GROUP, dropna=False)
     out = grouped.agg(
         kendalltau=("kendalltau", "mean"), kendalltau_std=("kendalltau", "std"),

@@ -19,7 +19,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.budgets import COMPUTE_CLOCK, TRAIN_CLOCK, eligible, pareto_front
+from experiments.budgets import (
+    COMPUTE_CLOCK,
+    FULL_COST_CLOCKS,
+    RECORDED_CLOCK,
+    TRAIN_CLOCK,
+    eligible,
+    pareto_front,
+)
+
+#: how each clock is drawn and named: (marker, front line style, legend suffix, axis text)
+CLOCK_STYLE = {
+    TRAIN_CLOCK: ("o", "-", "", "benchmark training seconds + measured compute seconds"),
+    COMPUTE_CLOCK: ("o", "--", " (compute only)",
+                    "hollow: measured compute seconds only (the benchmark records no training "
+                    "time; own front)"),
+    RECORDED_CLOCK: ("D", "-.", " (recorded proxy seconds)",
+                     "diamonds: stored proxy scores charged the CPU seconds recorded with them "
+                     "(another machine; own front)"),
+}
 
 FAMILY_COLOURS = {"model_based": "#1f77b4", "learning_curve": "#ff7f0e", "hybrid": "#9467bd",
                   "zero_cost": "#2ca02c", "weight_sharing": "#8c564b", "ensemble": "#d62728"}
@@ -45,13 +63,13 @@ def _save(fig, path: Path) -> list[Path]:
 
 
 def _clock(configs: pd.DataFrame) -> str:
-    clocks = set(configs["clock"])
-    if clocks == {COMPUTE_CLOCK}:
+    clocks = [c for c in CLOCK_STYLE if c in set(configs["clock"])]
+    if clocks == [COMPUTE_CLOCK]:
         return "measured compute seconds (the benchmark records no training time)"
-    if clocks == {TRAIN_CLOCK}:
-        return "benchmark training seconds + measured compute seconds"
-    return ("filled: benchmark training seconds + measured compute seconds; hollow: compute "
-            "seconds only (no training time recorded, separate front)")
+    if len(clocks) == 1:
+        return CLOCK_STYLE[clocks[0]][3].split(": ", 1)[-1].replace("; own front)", ")")
+    texts = [("filled: " if c == TRAIN_CLOCK else "") + CLOCK_STYLE[c][3] for c in clocks]
+    return "; ".join(texts)
 
 
 def _budget_label(row: pd.Series) -> str:
@@ -109,19 +127,18 @@ def pareto_plot(configs: pd.DataFrame, path: Path, title: str = "") -> list[Path
         for family, group in data.groupby("family"):
             colour = FAMILY_COLOURS.get(family, "grey")
             for clock, part in group.groupby("clock"):
+                marker, _, suffix, _ = CLOCK_STYLE.get(clock, CLOCK_STYLE[TRAIN_CLOCK])
                 hollow = clock == COMPUTE_CLOCK
-                ax.scatter(part[column], part["kendalltau"], s=30, alpha=0.8,
+                ax.scatter(part[column], part["kendalltau"], s=30, alpha=0.8, marker=marker,
                            facecolors="none" if hollow else colour, edgecolors=colour,
-                           label=family.replace("_", "-") + (" (compute only)" if hollow
-                                                             else ""))
+                           label=family.replace("_", "-") + suffix)
         mask = pareto_front(data, (column,))
         for clock, front in data[mask].groupby("clock"):
             front = front.sort_values(column)
+            _, style, suffix, _ = CLOCK_STYLE.get(clock, CLOCK_STYLE[TRAIN_CLOCK])
             ax.step(front[column], front["kendalltau"], where="post", color="black",
-                    lw=1.4 if clock == TRAIN_CLOCK else 1.0,
-                    ls="-" if clock == TRAIN_CLOCK else "--",
-                    label="Pareto front" + (" (compute only)" if clock == COMPUTE_CLOCK
-                                            else ""))
+                    lw=1.4 if clock == TRAIN_CLOCK else 1.0, ls=style,
+                    label="Pareto front" + suffix)
             fronts.append((ax, front, column))
         for _, row in oracle.iterrows():
             ax.axhline(row["kendalltau"], color="grey", ls=":", lw=1)
@@ -151,10 +168,9 @@ def budget_grid(configs: pd.DataFrame, bins: int = 8) -> tuple[np.ndarray, np.nd
     """Log-spaced init and query budget edges and, per (query, init) cell, the best eligible
     configuration (max Kendall tau) that fits both budgets, or None. Oracle and never-working
     configurations are left out; so are compute-only ones when any configuration is charged
-    for training (their init times leave training out and cannot be compared)."""
-    configs = configs[eligible(configs) & configs["kendalltau"].notna()]
-    if (configs["clock"] == TRAIN_CLOCK).any():
-        configs = configs[configs["clock"] == TRAIN_CLOCK]
+    its whole cost (training or recorded seconds): their init times leave training out and
+    cannot be compared."""
+    configs = _full_cost(configs[eligible(configs) & configs["kendalltau"].notna()])
 
     def edges(column: str) -> np.ndarray:
         values = configs[column][configs[column] > 0]
@@ -170,6 +186,12 @@ def budget_grid(configs: pd.DataFrame, bins: int = 8) -> tuple[np.ndarray, np.nd
             row.append(None if fits.empty else fits.loc[fits["kendalltau"].idxmax()])
         best.append(row)
     return init_edges, query_edges, best
+
+
+def _full_cost(configs: pd.DataFrame) -> pd.DataFrame:
+    """The configurations charged their whole cost, when there are any; else all of them."""
+    full = configs["clock"].isin(FULL_COST_CLOCKS)
+    return configs[full] if full.any() else configs
 
 
 def budget_heatmap(configs: pd.DataFrame, path: Path, bins: int = 8) -> list[Path]:
@@ -191,9 +213,7 @@ def budget_heatmap(configs: pd.DataFrame, path: Path, bins: int = 8) -> list[Pat
               vmin=-0.5, vmax=max(len(names), 1) - 0.5)
     ax.set_xticks(range(len(init_edges)), [f"{v:.2g}" for v in init_edges], fontsize=8)
     ax.set_yticks(range(len(query_edges)), [f"{v:.2g}" for v in query_edges], fontsize=8)
-    shown = configs[eligible(configs)]
-    if (shown["clock"] == TRAIN_CLOCK).any():
-        shown = shown[shown["clock"] == TRAIN_CLOCK]
+    shown = _full_cost(configs[eligible(configs)])
     ax.set_xlabel(f"initialization budget [s]  ({_clock(shown) if len(shown) else ''})",
                   fontsize=9)
     ax.set_ylabel("query budget per architecture [s]", fontsize=9)

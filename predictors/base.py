@@ -56,7 +56,9 @@ class Context:
     `(inputs, labels)` for predictors that look at the network (zero-cost proxies). `data` is
     the benchmark's dataset splits (`benchmarks.datasets.ImageData`: train / val / test tensors)
     for predictors that train networks of their own (weight-sharing supernets); None when the
-    benchmark has no images (tabular files).
+    benchmark has no images (tabular files). `stored_proxies` holds zero-cost proxy scores a
+    benchmark stores (NAS-Bench-Suite-Zero): {proxy: {arch: (score, recorded seconds)}} for the
+    train and query archs that have one; zero-cost predictors use them instead of computing.
     """
 
     space: Any  # search_spaces.SearchSpace (kept loose to avoid an import cycle for users' spaces)
@@ -67,6 +69,7 @@ class Context:
     device: Any = "cpu"
     seed: int = 0
     data: Any = None
+    stored_proxies: dict[str, dict[Any, tuple[float, float]]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +82,7 @@ class Context:
         image splits when the benchmark has images. Everything is copied or bound to the image
         data, never to the benchmark, so no label of a query arch is reachable from it.
         `curve` (default `benchmark.curve`) lets a caller pass curves it already holds."""
+        train_archs, query_archs = list(train_archs), list(query_archs)
         data = getattr(benchmark, "data", None) if getattr(benchmark, "has_batches", False) \
             else None
         if data is not None and not callable(getattr(data, "batch", None)):
@@ -89,7 +93,8 @@ class Context:
                    curves=CurveView.from_benchmark(benchmark, train_archs, query_archs,
                                                    fidelity, curve=curve),
                    fidelity=int(fidelity), batch=None if data is None else data.batch,
-                   data=data, num_classes=num_classes, device=device, seed=int(seed))
+                   data=data, num_classes=num_classes, device=device, seed=int(seed),
+                   stored_proxies=stored_proxy_scores(benchmark, [*train_archs, *query_archs]))
 
     def require(self, what: str, predictor: str) -> Any:
         """The context field `what`, or a clear error saying that `predictor` needs it."""
@@ -97,6 +102,22 @@ class Context:
         if value is None or (what == "fidelity" and value < 1):
             raise ValueError(f"predictor {predictor!r} needs Context.{what}, which was not given")
         return value
+
+
+def stored_proxy_scores(benchmark: Any, archs: Sequence[Any]
+                        ) -> dict[str, dict[Any, tuple[float, float]]] | None:
+    """{proxy: {arch: (score, seconds)}}: copies of the zero-cost scores `benchmark` stores
+    (`proxies()` / `proxy_scores`) for those of `archs` that have one; None when it stores none."""
+    names = getattr(benchmark, "proxies", None)
+    names = list(names()) if callable(names) else []
+    if not names or not archs:
+        return None
+    out: dict[str, dict[Any, tuple[float, float]]] = {}
+    for name in names:
+        scores, seconds = benchmark.proxy_scores(name, archs)
+        out[name] = {a: (float(s), float(t)) for a, s, t in zip(archs, scores, seconds)
+                     if s == s}  # NaN: not stored for this arch
+    return out
 
 
 class Predictor(abc.ABC):
@@ -122,6 +143,10 @@ class Predictor(abc.ABC):
     #: compute seconds of init work that `fit` took over instead of doing it (e.g. a supernet
     #: loaded from a checkpoint: the seconds its training took); the evaluator charges them
     reused_fit_seconds_: float = 0.0
+    #: seconds a benchmark recorded for work `query` took from it instead of doing it (stored
+    #: zero-cost scores: Suite-Zero's CPU seconds); the evaluator charges them as query time on
+    #: their own clock (`query_recorded_seconds`)
+    recorded_query_seconds_: float = 0.0
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> Predictor:
         """Init routine: learn from `archs` with labels `y` (validation accuracy, percent)."""

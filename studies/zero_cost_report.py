@@ -212,8 +212,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             other = [s.label for s in specs if predictor_class(s.name).family != "zero_cost"]
             if other:
                 raise ValueError(f"predictor(s) {', '.join(other)} are not zero-cost proxies")
+            import inspect
+
             for s in specs:
                 s.params.setdefault("preset", preset)
+                if "use_stored" in inspect.signature(predictor_class(s.name)).parameters:
+                    # this study evaluates our implementation, not the file's stored scores
+                    s.params.setdefault("use_stored", False)
             entries = common.entries_from(specs)
             evaluated, source = with_batches(bench, args.batch)
             print(f"{bench.describe()}: minibatches from {source}, preset {preset}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _real_data import NB201_CSV, SZ_NB201  # ../shared/data, else the shipped copy
 from typer.testing import CliRunner
 
 from benchmarks import (
@@ -24,12 +25,6 @@ from benchmarks import (
 )
 from predbench.cli import app
 from search_spaces import get_search_space
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-NB201_CSV = DATA / "nb201_cifar10_valid_accuracy.csv"
-SZ_NB201 = DATA / "zc_nasbench201_cifar10.json"
-needs_csv = pytest.mark.skipif(not NB201_CSV.is_file(), reason=f"{NB201_CSV} not present")
-needs_sz = pytest.mark.skipif(not SZ_NB201.is_file(), reason=f"{SZ_NB201} not present")
 
 NB201 = get_search_space("nb201")
 # the best cells of the real files, looked up once from the data and pinned here
@@ -280,7 +275,6 @@ def test_bad_suite_zero(tmp_path: Path, text: str, parts: list[str]) -> None:
 
 
 # -- the real shared files ------------------------------------------------------------------------
-@needs_csv
 def test_real_nb201_csv() -> None:
     bench = load_benchmark("table", path=NB201_CSV, space="nb201")
     assert len(bench) == 15_625 and set(bench.archs()) == set(NB201.all())  # every row parses
@@ -291,7 +285,6 @@ def test_real_nb201_csv() -> None:
     assert bench.curve(BEST_CSV[0]).final_val_acc == BEST_CSV[1]
 
 
-@needs_sz
 def test_real_suite_zero_nb201() -> None:
     bench = load_benchmark("suite_zero", path=SZ_NB201, space="nb201")
     assert len(bench) == 725 and bench.dataset == "cifar10"
@@ -304,8 +297,6 @@ def test_real_suite_zero_nb201() -> None:
     assert bench.proxy_score(arch, "params")[0] > 0
 
 
-@needs_csv
-@needs_sz
 def test_real_files_agree() -> None:
     table = load_benchmark("table", path=NB201_CSV)
     suite = load_benchmark("suite_zero", path=SZ_NB201)
@@ -313,7 +304,6 @@ def test_real_files_agree() -> None:
 
 
 @pytest.mark.slow
-@needs_csv
 def test_real_nb201_csv_time_and_memory() -> None:
     load_benchmark("table", path=NB201_CSV)  # warm imports (pandas) so they are not measured
     start = time.perf_counter()
@@ -516,8 +506,6 @@ def run_cli(*args: str):
     return CliRunner().invoke(app, ["bench", "info", *args])
 
 
-@needs_csv
-@needs_sz
 def test_cli_bench_info_real_files() -> None:
     result = run_cli("table", "--path", str(NB201_CSV), "--json")
     assert result.exit_code == 0, result.output

@@ -4,18 +4,14 @@ fourth, cost, is a throughput measured when building it, see the README)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from _real_data import NB201_CSV  # ../shared/data, else the shipped copy
 from scipy.stats import kendalltau
 
 from benchmarks import load_benchmark
 from benchmarks.default import DEFAULT_FILE
-
-NB201_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / \
-    "nb201_cifar10_valid_accuracy.csv"
 
 pytestmark = pytest.mark.skipif(not DEFAULT_FILE.exists(), reason="shipped file not built")
 
@@ -37,7 +33,6 @@ def test_stable_across_training_seeds(bench):
     assert tau >= 0.6
 
 
-@pytest.mark.skipif(not NB201_CSV.exists(), reason="../shared/data not present")
 def test_ranks_like_nas_bench_201(bench):
     real = pd.read_csv(NB201_CSV).set_index("arch")["val_accuracy"]
     archs = [str(a) for a in bench.archs()]

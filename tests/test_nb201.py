@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _real_data import NB201_DIR as DATA  # ../shared/data, else the shipped copy
 
 from search_spaces import InvalidArchError, get_search_space
 from search_spaces.measure import count_parameters
@@ -16,7 +16,6 @@ from search_spaces.nb201 import EDGES, OPS, NB201Arch, is_reachable, official_pa
 SPACE = get_search_space("nb201")
 EXAMPLE = ("|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+"
            "|nor_conv_1x1~0|nor_conv_3x3~1|nor_conv_1x1~2|")
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def test_all_cells_enumerated_and_round_trip():
@@ -77,8 +76,6 @@ def test_reachability():
     assert n_unreachable == 341  # as in the published benchmark (cells at chance accuracy)
 
 
-@pytest.mark.skipif(not (DATA / "nb201_cifar10_valid_accuracy.csv").exists(),
-                    reason="../shared/data not present")
 def test_real_benchmark_strings_parse_and_unreachable_cells_are_at_chance():
     with open(DATA / "nb201_cifar10_valid_accuracy.csv") as f:
         reader = csv.reader(f)

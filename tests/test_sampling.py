@@ -4,19 +4,16 @@ tighter than a uniform one; pool restrictions and too-sparse pools."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from _real_data import NB201_CSV as REAL_TABLE  # ../shared/data, else the shipped copy
 
 from benchmarks import load_benchmark
 from experiments.sampling import PARENTS, draw_sets, mutation_parents
 from search_spaces import get_search_space
 
 SPACE = get_search_space("nb201")
-REAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "data" / \
-    "nb201_cifar10_valid_accuracy.csv"
 SEEDS = (0, 1, 2)
 
 
@@ -41,8 +38,6 @@ def synthetic(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def real():
-    if not REAL_TABLE.exists():
-        pytest.skip(f"no real NB201 table at {REAL_TABLE}")
     return load_benchmark("table", path=str(REAL_TABLE), space="nb201")
 
 

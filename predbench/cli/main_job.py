@@ -1,7 +1,9 @@
 """The main job, `predbench run`: a sweep on the shipped default benchmark over a roster with
 predictors of every family that exists, then the tidy table, the Pareto plot, the budget heat
-map and the HTML report in one results folder. CPU, minutes, no downloads; resumable (the sweep
-store skips finished cells).
+map and the HTML report in one results folder; then the real-data panel (`REAL_PANELS`): the
+model-based and zero-cost families on the shipped NB201 CIFAR-10 data, each panel in its own
+sub-folder with its own table, Pareto plot, heat map and report. CPU, minutes, no downloads;
+resumable (each sweep store skips finished cells).
 
 It follows the measurement rules (DESIGN §3): archs come from the reporting split only (the
 half of NB201 no default was chosen on), the fidelity grid is the paper's in proportion and
@@ -10,6 +12,7 @@ stops below the benchmark's E (no oracle rows), and every seed counts."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,55 @@ def roster(available: list[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 SPLIT = "reporting"
+
+#: model-based predictors of the real-data panel: the default roster's but `gcn`, whose 10 s
+#: fits at n = 250-300 would take 3 of the job's 10 minutes here (measured: 186 of 215 compute
+#: seconds of both panels); run it with `predbench sweep` on the same benchmark
+REAL_MODEL_BASED = ("xgb", "gp", "bayes_lin_reg")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One real-data sweep of the main job: its folder, benchmark, sampler and grid."""
+
+    folder: str
+    title: str
+    benchmark: dict[str, Any]
+    sampler: str
+    test_size: int
+    train_sizes: tuple[int, ...]
+    predictors: tuple[str, ...]
+
+
+#: The real-data panel, on the shipped NB201 CIFAR-10 data (benchmarks/nb201_cifar10.py):
+#: - uniform test sets on the 725 cells with NAS-Bench-Suite-Zero's stored proxies (368 in the
+#:   reporting split): model-based predictors and all 12 stored proxies, each charged the CPU
+#:   seconds Suite-Zero recorded for it, so every family is scored on the same test sets;
+#: - mutation test sets (the predictor paper's) on all 15,625 cells: the stored proxies cover too
+#:   few cells for mutants of 5 parents to land on them, so the zero-cost family is `params`
+#:   computed here (data-free; the table has no images for data-dependent proxies).
+REAL_PANELS: tuple[Panel, ...] = (
+    Panel("nb201_cifar10", "NB201 CIFAR-10, 725 Suite-Zero cells, uniform test sets",
+          {"kind": "nb201", "subset": "suite_zero", "label": "nb201-cifar10-suite-zero"},
+          "uniform", 100, (10, 30, 100, 250),
+          (*REAL_MODEL_BASED, "synflow", "jacov", "nwot", "snip", "grad_norm", "fisher",
+           "grasp", "plain", "epe_nas", "l2_norm", "params", "flops")),
+    Panel("nb201_cifar10_mutation", "NB201 CIFAR-10, 15,625 cells, mutation test sets",
+          {"kind": "nb201", "label": "nb201-cifar10"},
+          "mutation", 200, (10, 30, 100, 300), (*REAL_MODEL_BASED, "params")),
+)
+
+
+def panel_spec(panel: Panel, seeds: int = 3) -> dict[str, Any]:
+    """The sweep spec of one real-data panel."""
+    from predictors import list_predictors
+
+    available = set(list_predictors())
+    return {"sweep": {"seeds": list(range(seeds)), "test_size": panel.test_size,
+                      "split": SPLIT, "sampler": panel.sampler,
+                      "train_sizes": list(panel.train_sizes)},
+            "benchmarks": [dict(panel.benchmark)],
+            "predictors": [{"name": n, "label": n} for n in panel.predictors if n in available]}
 
 
 def main_spec(benchmark_len: int, max_epochs: int, seeds: int = 3,
@@ -72,24 +124,42 @@ def _init_params(name: str) -> set[str]:
 
 
 def run_main_job(out_dir: str | Path = "results/run", seeds: int = 3, workers: int = 2,
-                 on_progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
-    """Run (or resume) the main job; returns the paths it wrote."""
+                 on_progress: Callable[[str, int, int], None] | None = None,
+                 real_data: bool = True) -> dict[str, Path]:
+    """Run (or resume) the main job; returns the paths it wrote (the real-data panels' under
+    `<folder>/<name>` keys). `on_progress(part, done, total)` reports each sweep's cells."""
     from benchmarks import load_benchmark
     from benchmarks.splits import restrict
+
+    out = Path(out_dir)
+    bench = load_benchmark("default")
+    spec = main_spec(len(restrict(bench.archs(), SPLIT)), bench.max_epochs, seeds,
+                     getattr(bench, "preset", None))
+    paths = _sweep(spec, out, f"predbench run: {bench.describe()}, {SPLIT} split", "default",
+                   workers, on_progress)
+    for panel in REAL_PANELS if real_data else ():
+        found = _sweep(panel_spec(panel, seeds), out / panel.folder,
+                       f"predbench run: {panel.title}, {SPLIT} split", panel.folder, workers,
+                       on_progress)
+        paths.update({f"{panel.folder}/{k}": v for k, v in found.items()})
+    return paths
+
+
+def _sweep(spec: dict[str, Any], out: Path, title: str, part: str, workers: int,
+           on_progress: Callable[[str, int, int], None] | None) -> dict[str, Path]:
+    """Run (or resume) one sweep into `out`: store, table, report and plots."""
     from experiments.report import write_report
     from experiments.spec import parse_spec
     from experiments.sweep import run_sweep
 
-    out = Path(out_dir)
-    bench = load_benchmark("default")
-    spec = parse_spec(main_spec(len(restrict(bench.archs(), SPLIT)), bench.max_epochs, seeds,
-                                getattr(bench, "preset", None)), source="predbench run")
-    store = run_sweep(spec, out / "results.db", workers=workers, on_progress=on_progress)
+    progress = None if on_progress is None else \
+        (lambda done, total: on_progress(part, done, total))
+    store = run_sweep(parse_spec(spec, source="predbench run"), out / "results.db",
+                      workers=workers, on_progress=progress)
     rows = store.frame()
     paths = {"store": out / "results.db", "table": store.export(out / "results.csv")}
     store.close()
-    paths["report"] = write_report(rows, out, title=f"predbench run: {bench.describe()}, "
-                                                    f"{SPLIT} split")
+    paths["report"] = write_report(rows, out, title=title)
     paths["pareto"] = out / "pareto.png"
     paths["heatmap"] = out / "budget_heatmap.png"
     return paths

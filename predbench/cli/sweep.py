@@ -4,7 +4,7 @@ they print (also used by `predbench search`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -130,19 +130,34 @@ def run(
     out: Path = typer.Option(Path("results/run"), "--out", "-o", help="Results folder."),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per budget cell."),
     workers: int = typer.Option(2, "--workers", "-w", help="Parallel worker processes."),
+    real_data: bool = typer.Option(True, "--real-data/--no-real-data",
+                                   help="Also run the real-data panel (shipped NB201 CIFAR-10)."),
 ) -> None:
-    """The main job: every predictor family on the shipped default benchmark (CPU, minutes)."""
+    """The main job: every predictor family on the shipped default benchmark, then the
+    model-based and zero-cost families on the shipped NB201 CIFAR-10 data (CPU, minutes)."""
     from experiments.sweep_store import read_rows
-    from predbench.cli.main_job import run_main_job
+    from predbench.cli.main_job import REAL_PANELS, run_main_job
 
+    if seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {seeds}")
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {workers}")
     with progress_bar() as bar:
-        task = bar.add_task("predbench run", total=None)
-        paths = run_main_job(out, seeds, workers,
-                             on_progress=lambda d, t: bar.update(task, completed=d, total=t))
-    rows = read_rows([paths["store"]])
-    console.print(topline_table(rows, f"predbench run: {len(rows)} rows, reporting split; best "
-                                      f"budget per predictor (mean over every seed)"))
-    for line in failure_lines(rows):
-        console.print(f"[yellow]failures[/yellow] {line}")
+        tasks: dict[str, Any] = {}
+
+        def progress(part: str, done: int, total: int) -> None:
+            if part not in tasks:
+                tasks[part] = bar.add_task(f"predbench run: {part}", total=total)
+            bar.update(tasks[part], completed=done, total=total)
+
+        paths = run_main_job(out, seeds, workers, on_progress=progress, real_data=real_data)
+    parts = [("", "shipped default benchmark (shapes10)")]
+    parts += [(f"{p.folder}/", p.title) for p in REAL_PANELS] if real_data else []
+    for prefix, title in parts:
+        rows = read_rows([paths[f"{prefix}store"]])
+        console.print(topline_table(rows, f"{title}: {len(rows)} rows, reporting split; best "
+                                          f"budget per predictor (mean over every seed)"))
+        for line in failure_lines(rows):
+            console.print(f"[yellow]failures[/yellow] {line}")
     for name, path in paths.items():
         console.print(f"{name}: {path}")
