@@ -25,6 +25,9 @@ import pandas as pd
 
 GROUP = ["predictor_label", "predictor", "family", "train_size", "fidelity"]
 TRAIN_CLOCK, COMPUTE_CLOCK, RECORDED_CLOCK = "train+compute", "compute only", "recorded+compute"
+#: seconds below which two times count as equal on a front (measured compute of work that does
+#: nothing — a zero-cost `fit`, a learning-curve query — is microseconds of timer noise)
+TIME_RESOLUTION = 1e-3
 #: clocks that charge a configuration's whole cost (what the heat map prefers)
 FULL_COST_CLOCKS = (TRAIN_CLOCK, RECORDED_CLOCK)
 
@@ -94,12 +97,14 @@ def pareto_front(configs: pd.DataFrame, time_columns: tuple[str, ...] = ("init_s
                  ) -> pd.Series:
     """Boolean mask: eligible configurations that no other eligible configuration *on the same
     clock* beats — at most the time on every `time_columns` and a higher Kendall tau (or equal
-    tau and strictly less time somewhere)."""
+    tau and strictly less time somewhere). Times under `TIME_RESOLUTION` count as equal."""
     mask = pd.Series(False, index=configs.index)
     ok = configs[eligible(configs) & configs["kendalltau"].notna()]
     clocks = ok["clock"] if "clock" in ok else pd.Series(TRAIN_CLOCK, index=ok.index)
     for _, group in ok.groupby(clocks):
-        times = group[list(time_columns)].to_numpy(float)
+        # below the timer's meaningful resolution times are equal: a fit that does nothing
+        # takes microseconds that vary run to run, and must not order a front
+        times = np.maximum(group[list(time_columns)].to_numpy(float), TIME_RESOLUTION)
         tau = group["kendalltau"].to_numpy(float)
         for i, idx in enumerate(group.index):
             no_worse = np.all(times <= times[i], axis=1) & (tau >= tau[i])

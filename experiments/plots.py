@@ -32,11 +32,11 @@ from experiments.budgets import (
 CLOCK_STYLE = {
     TRAIN_CLOCK: ("o", "-", "", "benchmark training seconds + measured compute seconds"),
     COMPUTE_CLOCK: ("o", "--", " (compute only)",
-                    "hollow: measured compute seconds only (the benchmark records no training "
-                    "time; own front)"),
+                    "hollow: measured compute seconds only (no training time recorded; own "
+                    "front)"),
     RECORDED_CLOCK: ("D", "-.", " (recorded proxy seconds)",
-                     "diamonds: stored proxy scores charged the CPU seconds recorded with them "
-                     "(another machine; own front)"),
+                     "diamonds: stored proxy scores, CPU seconds recorded with them (another "
+                     "machine; own front)"),
 }
 
 FAMILY_COLOURS = {"model_based": "#1f77b4", "learning_curve": "#ff7f0e", "hybrid": "#9467bd",
@@ -69,7 +69,7 @@ def _clock(configs: pd.DataFrame) -> str:
     if len(clocks) == 1:
         return CLOCK_STYLE[clocks[0]][3].split(": ", 1)[-1].replace("; own front)", ")")
     texts = [("filled: " if c == TRAIN_CLOCK else "") + CLOCK_STYLE[c][3] for c in clocks]
-    return "; ".join(texts)
+    return "\n".join(texts)
 
 
 def _budget_label(row: pd.Series) -> str:

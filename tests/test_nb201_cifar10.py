@@ -184,3 +184,18 @@ def test_real_panel_specs_follow_the_rules(panel):
     assert families == {"model_based", "zero_cost"}
     assert {p.name for p in spec.predictors} == set(panel.predictors)
     assert {p.sampler for p in REAL_PANELS} == {"uniform", "mutation"}
+
+
+def test_usage_examples_run_without_shared_data(tmp_path, monkeypatch, capsys):
+    """The 'Real data in the box' Python block of docs/usage.md runs as printed."""
+    import re
+    from pathlib import Path
+
+    usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
+    start = usage.index("## Real data in the box")
+    section = usage[start:usage.index("\n## ", start + 1)]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "docs/usage.md (real data)", "exec"), {})
+    assert "query_recorded_seconds" in capsys.readouterr().out
+    assert (tmp_path / "data" / "zc_nasbench201_cifar10.json").is_file()
