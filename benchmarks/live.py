@@ -18,7 +18,7 @@ import numpy as np
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.datasets import DEFAULT_DATASET, IMAGE_SIZES, ImageData, load_dataset
 from benchmarks.recipes import Recipe, get_recipe
-from benchmarks.store import EPOCH_FIELDS, Claim, Job, LostClaim, RunStore
+from benchmarks.store import EPOCH_FIELDS, Claim, Heartbeat, Job, LostClaim, RunStore
 from search_spaces import Arch, SearchSpace, get_search_space
 
 DEFAULT_DB = Path("results") / "live.db"
@@ -104,9 +104,10 @@ def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
             store.record_epoch(claim, rec.epoch, {k: getattr(rec, k) for k in EPOCH_FIELDS})
 
         try:
-            result = train_arch(space, space.parse(claim.arch), data, recipe, preset,
-                                seed=claim.seed, device=device, threads=threads,
-                                on_epoch=on_epoch)
+            with Heartbeat(db, claim):
+                result = train_arch(space, space.parse(claim.arch), data, recipe, preset,
+                                    seed=claim.seed, device=device, threads=threads,
+                                    on_epoch=on_epoch)
             store.finish(claim, result.status, result.test_acc, result.reason, result.seconds)
             finished += 1
         except LostClaim:

@@ -9,20 +9,29 @@ Safety:
 - a claim is one `BEGIN IMMEDIATE` transaction, so two workers never get the same run;
 - each claim carries a worker token; epoch rows and the final status are written only while
   the token still owns the run, so a run handed to another worker is never recorded twice;
-- a claim whose worker died is reclaimed: same host and the pid no longer alive (or a zombie),
-  or no heartbeat (one per epoch) for `stale_after` seconds; its partial epochs are dropped.
+- a claim whose worker died is reclaimed, its partial epochs dropped. On the worker's own host
+  the pid decides alone (gone or a zombie: dead; alive: never taken, however old its
+  heartbeat); a claim from another host is taken after `stale_after` seconds without a
+  heartbeat. A worker beats at every epoch and, while it trains, every `HEARTBEAT_SECONDS`
+  from a thread (`Heartbeat`), so `stale_after` need only exceed that interval, not an epoch.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+#: how often a training worker refreshes its claim's heartbeat (`Heartbeat`); `stale_after`
+#: must exceed it, or live workers on other hosts would look dead between two beats
+HEARTBEAT_SECONDS = 10.0
 
 FORMAT = "predbench-result-store"
 VERSION = 1
@@ -96,7 +105,7 @@ class RunStore:
 
     def __init__(self, path: str | Path, stale_after: float = 3600.0) -> None:
         self.path = Path(path)
-        self.stale_after = float(stale_after)
+        self.stale_after = check_stale_after(stale_after)
         self.host = socket.gethostname()
         self._check_file()
         try:
@@ -185,8 +194,11 @@ class RunStore:
         for run_id, host, pid, beat in self._db.execute(
                 "SELECT id, host, pid, heartbeat FROM runs WHERE status='running' AND space=? "
                 "AND dataset=? AND preset=? AND recipe=?", _job_args(job)):
-            if (host == self.host and pid is not None and not _pid_alive(int(pid))) or \
-                    (beat is not None and now - beat > self.stale_after):
+            if host == self.host and pid is not None:  # ours to judge: the pid decides
+                gone = not _pid_alive(int(pid))
+            else:  # another host's: only its heartbeat tells
+                gone = beat is not None and now - beat > self.stale_after
+            if gone:
                 dead.append((run_id,))
         if dead:
             self._db.executemany("UPDATE runs SET status='pending', worker=NULL, pid=NULL "
@@ -231,6 +243,14 @@ class RunStore:
                 "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (claim.run_id, int(epoch), *(float(values[k]) for k in EPOCH_FIELDS)))
             self._db.execute("UPDATE runs SET heartbeat=? WHERE id=?", (time.time(), claim.run_id))
+
+    def beat(self, claim: Claim) -> bool:
+        """Refresh the heartbeat of a run `claim` still owns; False when it no longer does."""
+        with self._tx():
+            cur = self._db.execute(
+                "UPDATE runs SET heartbeat=? WHERE id=? AND worker=? AND status='running'",
+                (time.time(), claim.run_id, claim.token))
+            return cur.rowcount == 1
 
     def finish(self, claim: Claim, status: str, test_acc: float | None = None,
                reason: str | None = None, seconds: float | None = None) -> None:
@@ -359,3 +379,52 @@ class _Tx:
 
 def _job_args(job: Job) -> tuple[str, str, str, str]:
     return (job.space, job.dataset, job.preset, job.recipe)
+
+
+def check_stale_after(value: object, name: str = "stale_after") -> float:
+    """`value` as seconds, if it is a finite number above `HEARTBEAT_SECONDS`; a `ValueError`
+    naming `name` otherwise (a smaller value would take runs from live workers)."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not (math.isfinite(seconds) and seconds > HEARTBEAT_SECONDS):
+        raise ValueError(f"{name} must be more than the heartbeat interval "
+                         f"({HEARTBEAT_SECONDS:g} s; a live worker beats that often), got "
+                         f"{value!r}")
+    return seconds
+
+
+class Heartbeat:
+    """While in its `with` block, refresh `claim`'s heartbeat every `interval` seconds from a
+    thread with its own connection, so that a long epoch does not make a live worker look dead
+    to workers on other hosts. Stops by itself once the claim is lost."""
+
+    def __init__(self, path: str | Path, claim: Claim, interval: float = HEARTBEAT_SECONDS
+                 ) -> None:
+        self.path, self.claim, self.interval = Path(path), claim, float(interval)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="predbench-heartbeat",
+                                        daemon=True)
+
+    def _run(self) -> None:
+        try:
+            store = RunStore(self.path)
+        except (StoreError, sqlite3.Error):
+            return  # the epoch commits still beat; a missing extra beat only risks a reclaim
+        try:
+            while not self._stop.wait(self.interval):
+                if not store.beat(self.claim):
+                    return
+        except sqlite3.Error:
+            return
+        finally:
+            store.close()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -63,7 +63,13 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     """`None` or "auto" picks CUDA when present, else CPU."""
     if device is None or str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):  # torch's message lists every backend it was built for
+        raise ValueError(f"unknown device {device!r}; expected auto, cpu or cuda (cuda:N)"
+                         ) from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {device!r} is not supported; expected auto, cpu or cuda")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' requested but torch sees no CUDA GPU")
     return dev

@@ -157,3 +157,63 @@ def test_import_marks_queued_runs_done(tmp_path: Path) -> None:
     assert not store.insert_done(JOB, "a", 0, epochs, 40.0)    # already done
     assert store.counts(JOB) == {"pending": 1, "running": 0, "done": 2, "failed": 0}
     assert len(store.result(JOB, "a")["epochs"]) == 2
+
+
+def test_live_claim_on_its_own_host_is_never_taken(tmp_path: Path) -> None:
+    """However old its heartbeat, a claim whose pid is alive on this host stays with it (the
+    old rule took it after `stale_after`, so a short value made two workers train one run)."""
+    store = RunStore(tmp_path / "s.db", stale_after=11)
+    store.enqueue(JOB, ["a"])
+    mine = store.claim(JOB, store.new_token())  # this process: alive
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        db.execute("UPDATE runs SET heartbeat=0 WHERE arch='a'")
+    other = RunStore(tmp_path / "s.db", stale_after=11)
+    for _ in range(3):  # the livelock of issue 20: repeated claims of one run
+        assert other.claim(JOB, other.new_token()) is None
+    store.record_epoch(mine, 1, ROW)
+    store.finish(mine, "done", 1.0)
+    assert store.result(JOB, "a")["attempts"] == 1
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 0.5, 10, float("nan"), float("inf"), "soon"])
+def test_stale_after_must_exceed_the_heartbeat_interval(tmp_path: Path, bad) -> None:
+    with pytest.raises(ValueError, match="stale_after must be"):
+        RunStore(tmp_path / "s.db", stale_after=bad)
+    result = CliRunner().invoke(app, ["train", "--db", str(tmp_path / "t.db"), "--archs", "1",
+                                      "--stale-after", str(bad)])
+    expected = "Invalid value for '--stale-after'" if bad == "soon" else "--stale-after must be"
+    assert result.exit_code == 2 and expected in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "t.db").exists()
+
+
+def test_heartbeat_thread_keeps_a_long_epoch_alive(tmp_path: Path) -> None:
+    from benchmarks.store import Heartbeat
+
+    store = RunStore(tmp_path / "s.db")
+    store.enqueue(JOB, ["a"])
+    claim = store.claim(JOB, store.new_token())
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        db.execute("UPDATE runs SET heartbeat=0 WHERE arch='a'")
+    with Heartbeat(tmp_path / "s.db", claim, interval=0.05):
+        time.sleep(0.4)
+    beat = store._db.execute("SELECT heartbeat FROM runs WHERE arch='a'").fetchone()[0]
+    assert time.time() - beat < 5
+    store.finish(claim, "done", 1.0)
+    assert not store.beat(claim)  # finished: no longer ours to beat
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--archs", "-5"], "--archs must be >= 1"),
+    (["--archs", "0"], "--archs must be >= 1"),
+    (["--threads", "-1"], "--threads must be >= 1"),
+    (["--seeds", "-1"], "--seeds expects integers >= 0"),
+    (["--epochs", "0"], "--epochs must be >= 1"),
+    (["--device", "tpu"], "unknown device 'tpu'"),
+    (["--device", "mps"], "device 'mps' is not supported"),
+])
+def test_train_rejects_bad_options_before_any_work(tmp_path: Path, args, problem) -> None:
+    db = tmp_path / "t.db"
+    result = CliRunner().invoke(app, ["train", "--db", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert problem in result.output and "Traceback" not in result.output
+    assert not db.exists()

@@ -74,11 +74,22 @@ def train(
     from benchmarks.datasets import load_dataset
     from benchmarks.default import export_npz, import_npz
     from benchmarks.live import run_workers, sample_archs
-    from benchmarks.store import RunStore
+    from benchmarks.store import RunStore, check_stale_after
     from benchmarks.training import resolve_device
     from experiments.options import parse_int_list
     from search_spaces import get_search_space
 
+    # the options' meanings, checked before any work (a bad value must not queue or train)
+    if archs < 1:
+        raise ValueError(f"--archs must be >= 1, got {archs}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"--threads must be >= 1, got {threads}")
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"--epochs must be >= 1, got {epochs}")
+    if export_every < 0:
+        raise ValueError(f"--export-every must be >= 0, got {export_every}")
+    check_stale_after(stale_after, "--stale-after")
+    seed_list = parse_int_list(seeds, "--seeds")  # integers >= 0, or a one-line error
     dev = resolve_device(device).type
     if dataset == "shapes10":
         load_dataset(dataset)  # render and cache once here, not in every worker at once
@@ -97,7 +108,6 @@ def train(
         console.print(f"imported {added} runs from {import_from}")
     sp = get_search_space(space)
     arch_list = [sp.format(a) for a in sample_archs(sp, archs, arch_seed)]
-    seed_list = parse_int_list(seeds, "--seeds")
     store.enqueue(job, arch_list, seed_list)
     if retry_failed:
         store.retry_failed(job)
@@ -140,8 +150,13 @@ def train(
     if export_to is not None:
         rows = export_npz(store, job, export_to, command)
         console.print(f"exported {rows} runs to {export_to}")
+    failed = [r for r in store.results(job, statuses=("failed",)) if r["arch"] in wanted]
+    if failed:
+        first = failed[0]
+        console.print(f"[yellow]{len(failed)} of {total} runs failed; the first "
+                      f"({first['arch']}, seed {first['seed']}): {first['reason']}")
     bad = [p.exitcode for p in procs if p.exitcode not in (0, None)]
-    if bad:
+    if bad or (failed and counts["done"] == 0):  # nothing trained: not a success
         raise typer.Exit(code=1)
 
 
