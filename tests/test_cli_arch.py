@@ -57,3 +57,26 @@ def test_arch_sample_parses_back():
     space = get_search_space("nb201")
     lines = out.stdout.split()
     assert len(lines) == 4 and all(space.format(space.parse(t)) == t for t in lines)
+
+
+CELL = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+        "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--resolution", "0"], "--resolution must be in 1..1024"),
+    (["--resolution", "-3"], "--resolution must be in 1..1024"),
+    (["--resolution", "5000"], "--resolution must be in 1..1024"),
+    (["--resolution", "2"], "--resolution 2 is too small for this network"),
+    (["-k", "0"], "--num-classes must be >= 1"),
+])
+def test_arch_info_bad_numbers_are_one_line(args, problem):
+    """Issue 20: these were RuntimeError tracebacks from the FLOP counter."""
+    out = predbench("arch", "info", CELL, *args)
+    assert out.returncode == 2 and problem in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_arch_sample_negative_seed_names_the_option():
+    out = predbench("arch", "sample", "--seed", "-1")
+    assert out.returncode == 2 and "--seed must be >= 0" in out.stderr

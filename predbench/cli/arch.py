@@ -15,6 +15,8 @@ from predbench.cli.listing import spaces_table
 arch_app = typer.Typer(help="Inspect and sample architectures.", no_args_is_help=True)
 console = make_console()
 
+#: the largest input side `arch info` counts FLOPs at (a forward pass at that size fits memory)
+MAX_RESOLUTION = 1024
 SPACE_OPTION = typer.Option("nb201", "--space", "-s", help="Search space (see `predbench spaces`).")
 
 
@@ -28,13 +30,21 @@ def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
     """Everything `arch info` shows, as plain data."""
     from search_spaces import get_search_space
 
+    if not 1 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(f"--resolution must be in 1..{MAX_RESOLUTION} pixels, got {resolution}")
+    if num_classes < 1:
+        raise ValueError(f"--num-classes must be >= 1, got {num_classes}")
     space = get_search_space(space_name)
     arch = space.parse(text)
     from search_spaces.measure import count_flops, count_parameters  # torch: after the checks
 
     network = space.build_network(arch, num_classes=num_classes, preset=preset)
     in_channels = space.preset_params(preset).get("in_channels", 3)
-    flops = count_flops(network, (1, in_channels, resolution, resolution))
+    try:
+        flops = count_flops(network, (1, in_channels, resolution, resolution))
+    except RuntimeError as exc:  # e.g. a kernel larger than what is left of a tiny input
+        raise ValueError(f"--resolution {resolution} is too small for this network (preset "
+                         f"{preset!r}): {str(exc).splitlines()[0]}") from None
     facts: dict[str, Any] = {
         "space": space.name,
         "arch": space.format(arch),
@@ -92,6 +102,8 @@ def sample(
 
     if n < 0:
         raise ValueError(f"-n must be >= 0, got {n}")
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0 (a numpy seed), got {seed}")
     s = get_search_space(space)
     rng = np.random.default_rng(seed)
     for _ in range(n):
