@@ -42,6 +42,7 @@ class SweepStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._check_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=60)
@@ -51,6 +52,13 @@ class SweepStore:
             if tables and "results" not in tables:
                 raise ValueError(f"{self.path}: not a predbench sweep store "
                                  f"(it has tables {', '.join(sorted(tables))})")
+            if tables:  # every page read once: damage shows here, not mid-sweep
+                check = self._db.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    said = " ".join(check.replace("***", " ").split())
+                    said = said if len(said) <= 160 else said[:160] + "..."
+                    raise ValueError(f"{self.path}: corrupt sweep store (SQLite says: "
+                                     f"{said}); restore a copy or use another --db")
             self._db.executescript(_SCHEMA)
             stored = self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
             if stored is None:
@@ -60,7 +68,19 @@ class SweepStore:
                 raise ValueError(f"{self.path}: sweep store format {stored[0]!r}, "
                                  f"expected {_FORMAT!r}")
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path}: not a usable SQLite sweep store ({exc})") from None
+            raise ValueError(f"{self.path}: not a usable SQLite sweep store ({exc}); restore a "
+                             f"copy or use another --db") from None
+
+    def _check_file(self) -> None:
+        """A file that exists must be an SQLite database (not a directory, text, a spec...)."""
+        if self.path.is_dir():
+            raise ValueError(f"{self.path}: is a directory, expected a sweep store file")
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            with self.path.open("rb") as f:
+                head = f.read(16)
+            if head != b"SQLite format 3\x00":
+                raise ValueError(f"{self.path}: not a predbench sweep store: the file is not an "
+                                 f"SQLite database (it starts with {head[:8]!r})")
 
     def check_protocol(self, protocol: dict[str, Any]) -> None:
         """Record the sweep protocol (test size, sampler, split) on first use; a later sweep

@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from experiments.spec import SpecError, load_spec, parse_spec
 from experiments.sweep import plan, run_sweep
 from experiments.sweep_store import SweepStore
+from predbench.cli import app
 from search_spaces import get_search_space
 
 
@@ -129,7 +131,7 @@ def test_predictor_that_cannot_run_gets_error_rows(tmp_path, table_csv):
 def test_corrupt_or_foreign_store(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(ValueError, match="not a usable SQLite sweep store"):
+    with pytest.raises(ValueError, match="the file is not an SQLite database"):
         SweepStore(bad)
     foreign = tmp_path / "foreign.db"
     con = sqlite3.connect(foreign)
@@ -138,6 +140,29 @@ def test_corrupt_or_foreign_store(tmp_path):
     con.close()
     with pytest.raises(ValueError, match="not a predbench sweep store"):
         SweepStore(foreign)
+
+
+@pytest.mark.parametrize("offset", [4096, 60_000])
+def test_damaged_store_is_one_line_on_open(tmp_path, offset):
+    """Issue 20: 2 KB overwritten inside a sweep store gave sqlite3.DatabaseError tracebacks
+    from `sweep` and `report`; the store now checks itself on open."""
+    good = tmp_path / "good.db"
+    store = SweepStore(good)
+    for i in range(300):
+        store.add(("b", "p", i, 0, 0), {"kendalltau": 0.1, "pad": "x" * 200})
+    store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store._db.close()
+    data = bytearray(good.read_bytes())
+    noise = np.random.default_rng(0).integers(0, 256, 2048, np.uint8)
+    data[offset: offset + 2048] = noise.tobytes()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError) as exc:
+        SweepStore(bad)
+    message = str(exc.value)
+    assert "\n" not in message and str(bad) in message and "another --db" in message
+    result = CliRunner().invoke(app, ["report", "-r", str(bad), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 @pytest.mark.slow
