@@ -72,6 +72,8 @@ def load_suite_zero(path: str | Path, space: str = "nb201",
                             f"got {type(entries).__name__}")
 
     n = len(entries)
+    if n == 0:
+        raise file_error(p, f"dataset {dataset!r} holds no architectures")
     archs: list[Arch] = []
     values = np.empty(n, dtype=np.float64)
     test = np.full(n, math.nan)

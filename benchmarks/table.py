@@ -71,6 +71,8 @@ def load_table(
         if name == arch_col:
             raise row_error(p, where, f"{what} {name!r} is the arch column")
 
+    if len(frame) == 0:
+        raise file_error(p, "holds a header but no rows")
     archs = _parse_archs(p, frame[arch_col], sp, first_row, arch_col)
     values = _numbers(p, frame[target], target, first_row, required=True)
     test = None if test_column is None else _numbers(p, frame[test_column], test_column, first_row)

@@ -13,6 +13,7 @@ Shared helpers here build the one-line "<file>: row <n>: <problem>" errors the l
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,11 @@ def file_error(path: Path | str, problem: str) -> ValueError:
 
 
 def existing_file(path: str | Path) -> Path:
-    """`path` as a Path; `FileNotFoundError` naming it when there is no such file."""
+    """`path` as a Path; `FileNotFoundError` naming it when there is no such file, `TypeError`
+    naming the option when it is not a path at all."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__} "
+                        f"{path!r}")
     p = Path(path).expanduser()
     if not p.is_file():
         what = "is a directory, not a file" if p.is_dir() else "no such file"

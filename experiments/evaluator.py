@@ -126,6 +126,14 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
     [0] for what the predictor does not use, the paper's defaults where None was given.
     ValueError when the predictor cannot run on the benchmark at all."""
     check_needs(predictor, benchmark)
+    # values are checked even where this predictor ignores them: a grid shared by a sweep
+    # must not hide a bad entry until some other predictor reads it
+    # (0 is the grids' "not used" value, as budget_grid returns it)
+    for name, values in (("train_sizes", train_sizes), ("fidelities", fidelities)):
+        if values is not None and not all(_is_count(v, 0) for v in values):
+            raise ValueError(f"{name} must be integers >= 0, got {list(values)}")
+    if not _is_count(test_size):
+        raise ValueError(f"test_size must be an integer >= 1, got {test_size!r}")
     needs = predictor.needs
     if needs.train_set:
         if pool_size is None:
@@ -149,6 +157,11 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
     else:
         fids = [0]
     return sizes, fids
+
+
+def _is_count(value: Any, low: int = 1) -> bool:
+    return bool(isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and value >= low)
 
 
 def _evaluate_cell(benchmark: Any, template: Predictor, train: list[Any], test: list[Any],

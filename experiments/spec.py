@@ -103,6 +103,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
     """Validate a spec dict; every problem is a `SpecError` naming `source` and the key."""
     from benchmarks.base import benchmark_options, list_benchmarks
     from predictors import list_predictors
+    from predictors.base import check_numeric_params
 
     def fail(key: str, problem: str) -> SpecError:
         return SpecError(f"{source}: {key}: {problem}")
@@ -186,7 +187,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
             raise fail(f"{key}.params", "must be a table of hyperparameters")
         spec = PredictorSpec(entry["name"], tuple(sorted(params.items())), "")
         try:
-            spec.build()
+            check_numeric_params(spec.build())  # values too, not only names: before any cell
         except (TypeError, ValueError) as exc:
             raise fail(f"{key}.params", str(exc)) from None
         label = entry.get("label") or (

@@ -20,6 +20,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
 
 
+def is_int(value: Any) -> bool:
+    """Whether `value` is an integer (Python or numpy), and not a bool or a float: keys and
+    indices must not be silently truncated (3.7 -> 3) or read from True / False."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 class InvalidArchError(ValueError):
     """Malformed or invalid architecture text or spec. Its message names the problem and the
     form."""

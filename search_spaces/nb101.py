@@ -46,7 +46,13 @@ from typing import Any
 
 import numpy as np
 
-from search_spaces.base import Arch, InvalidArchError, SearchSpace, register_search_space
+from search_spaces.base import (
+    Arch,
+    InvalidArchError,
+    SearchSpace,
+    is_int,
+    register_search_space,
+)
 from search_spaces.nb101_spec import (  # noqa: F401  (re-exported)
     _CANONICAL,
     _FORM,
@@ -198,9 +204,12 @@ class NB101Space(SearchSpace):
             values = [int(v) for v in match.group(1).split(",")]
         else:
             try:
-                values = [int(v) for v in key]
-            except (TypeError, ValueError):
-                raise InvalidArchError(f"{what}: expected a tuple of 56 integers") from None
+                items = list(key)
+            except TypeError:
+                items = [None]
+            if not all(is_int(v) for v in items):
+                raise InvalidArchError(f"{what}: expected a tuple of 56 integers")
+            values = [int(v) for v in items]
         n = next((n for n in range(2, 64) if n * n + n == len(values)), None)
         if n is None:
             raise InvalidArchError(f"{what}: expected 56 integers (49 matrix entries, 7 op "

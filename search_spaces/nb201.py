@@ -27,7 +27,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from search_spaces.base import Arch, InvalidArchError, SearchSpace, register_search_space
+from search_spaces.base import (
+    Arch,
+    InvalidArchError,
+    SearchSpace,
+    is_int,
+    register_search_space,
+)
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: edges (source, target) in the order of the arch string
@@ -139,6 +145,8 @@ class NB201Space(SearchSpace):
         return [NB201Arch(ops) for ops in itertools.product(range(len(OPS)), repeat=len(EDGES))]
 
     def from_index(self, index: int) -> NB201Arch:
+        if not is_int(index):
+            raise InvalidArchError(f"NB201 index must be an integer, got {index!r}")
         if not 0 <= int(index) < NUM_CELLS:
             raise InvalidArchError(f"NB201 index must be in 0..{NUM_CELLS - 1}, got {index}")
         digits = []
@@ -263,10 +271,13 @@ def _parse_int_tuple(key: str | tuple | list, length: int, what: str) -> tuple[i
         values = tuple(int(v) for v in m.group(1).split(","))
     else:
         try:
-            values = tuple(int(v) for v in key)
-        except (TypeError, ValueError):
+            items = list(key)
+        except TypeError:
+            items = [None]
+        if not all(is_int(v) for v in items):
             raise InvalidArchError(
-                f"invalid {what} {key!r}: expected a tuple of {length} integers") from None
+                f"invalid {what} {key!r}: expected a tuple of {length} integers")
+        values = tuple(int(v) for v in items)
     if len(values) != length:
         raise InvalidArchError(f"invalid {what} {key!r}: expected {length} integers, got "
                                f"{len(values)}")

@@ -193,3 +193,23 @@ def test_killed_sweep_loses_only_in_flight_cells(tmp_path, table_csv):
     keys = sqlite3.connect(db).execute(
         "SELECT benchmark, predictor_label, train_size, fidelity, seed FROM results").fetchall()
     assert len(keys) == len(set(keys)) == 36
+
+
+def test_spec_parameter_values_are_checked_before_any_cell(tmp_path, table_csv):
+    """Issue 20: `num_boost_round = -5` used to run, store NaN rows and exit 0."""
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(spec_text(table_csv, XGB.replace("20", "-5")))
+    db = tmp_path / "s.db"
+    result = CliRunner().invoke(app, ["sweep", str(spec_path), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "predictors[0].params" in result.output and "num_boost_round" in result.output
+    assert not db.exists()
+
+
+def test_sweep_whose_every_cell_failed_is_not_a_success(tmp_path, table_csv):
+    spec_path = tmp_path / "spec.toml"  # a learning-curve predictor on a final-accuracy table
+    spec_path.write_text(spec_text(table_csv, '[[predictors]]\nname = "sotle"\n',
+                                   "seeds = [0]\ntest_size = 20"))
+    result = CliRunner().invoke(app, ["sweep", str(spec_path), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1, result.output
+    assert "every one of the 1 cells failed" in result.output

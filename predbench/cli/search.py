@@ -61,6 +61,7 @@ def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
     runs = []
     for algo in algos:
         own = {k: v for k, v in params.items() if k in algorithm_params(algo)}
+        _check_param_types(algo, own, inspect.signature(ALGORITHMS[algo]).parameters)
         if algo not in GUIDED_DEFAULTS:
             runs.append((algo, None, own))
             continue
@@ -73,6 +74,74 @@ def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
                                  own.get("ensemble_size", signature["ensemble_size"].default))
             runs.append((algo, name, own))
     return runs
+
+
+def _check_param_types(algo: str, params: dict[str, Any],
+                       signature: Any) -> None:
+    """Each --param value must have the type of the loop argument's default (an int where the
+    default is an int, ...), so that a typo fails here, not deep inside the loop."""
+    for key, value in params.items():
+        default = signature[key].default
+        if default is inspect.Parameter.empty or default is None:
+            continue
+        kind = type(default)
+        ok = (isinstance(value, bool) if kind is bool
+              else isinstance(value, int) and not isinstance(value, bool) if kind is int
+              else isinstance(value, (int, float)) and not isinstance(value, bool) if kind is float
+              else isinstance(value, kind))
+        if not ok:
+            raise ValueError(f"--param {key} of {algo} must be {kind.__name__} (default "
+                             f"{default!r}), got {value!r}")
+
+
+def _run_all(runs: list[tuple[str, str | None, dict[str, Any]]], seed_list: list[int],
+             budget: int | None, budget_seconds: float | None, bench: Any, kind: str,
+             options: dict[str, Any], predictor_params: dict[str, Any], split: str,
+             optimum: Any, store: Any) -> list[pd.DataFrame]:
+    """Every (run, seed) trajectory: loaded from `store` when finished before, else run and
+    saved as soon as it ends (a killed search loses only the run in flight)."""
+    from experiments.search import run_search
+    from experiments.search.plot import run_label
+    from experiments.search.store import config_digest
+
+    frames = []
+    total = len(runs) * len(seed_list) * budget if budget is not None else None
+    with progress_bar() as bar:
+        task = bar.add_task("search", total=total)
+        for run_algo, run_predictor, own in runs:
+            label = run_predictor or "none"
+            digest = config_digest({
+                "benchmark": bench.describe(), "kind": kind, "options": options,
+                "budget": budget, "budget_seconds": budget_seconds, "params": own,
+                "predictor_params": predictor_params if run_predictor else {}, "split": split})
+            for seed in seed_list:
+                bar.update(task, description=f"{run_label(run_algo, label)} seed {seed}")
+                done = store.load(run_algo, label, seed, digest)
+                if done is None:
+                    done = run_search(run_algo, bench, budget, seed, run_predictor,
+                                      budget_seconds=budget_seconds, split=split,
+                                      optimum=optimum,
+                                      predictor_params=predictor_params if run_predictor
+                                      else None,
+                                      on_step=lambda row: bar.advance(task), **own)
+                    store.save(done, digest)
+                    if budget is not None:  # stopped early (pool exhausted): keep the bar right
+                        bar.advance(task, budget - len(done))
+                else:
+                    bar.advance(task, budget if budget is not None else len(done))
+                frames.append(done.assign(config=digest))
+    return frames
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    """Remove `root` and its subfolders where they hold no file (bottom-up)."""
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(root.iterdir()):
+        root.rmdir()
 
 
 @one_line_errors
@@ -108,10 +177,10 @@ def search(
     from benchmarks import load_benchmark
     from benchmarks.splits import check_split
     from experiments.options import parse_int_list, parse_key_values
-    from experiments.search import run_search, search_optimum
+    from experiments.search import search_optimum
     from experiments.search.optimum import trains_on_miss
-    from experiments.search.plot import plot_trajectories, run_label
-    from experiments.search.store import TrajectoryStore, config_digest
+    from experiments.search.plot import plot_trajectories
+    from experiments.search.store import TrajectoryStore
 
     algos = [a.strip() for a in algo.split(",") if a.strip()]
     names = [p.strip() for p in predictor.split(",") if p.strip()]
@@ -137,33 +206,15 @@ def search(
         raise ValueError(f"{optimum.note} ({bench.describe()})")
     torch.set_num_threads(1)  # the loops' predictors are small; keep the machine's other cores
 
+    existed = out.exists()
     store = TrajectoryStore(out)
-    frames = []
-    total = len(runs) * len(seed_list) * budget if budget is not None else None
-    with progress_bar() as bar:
-        task = bar.add_task("search", total=total)
-        for run_algo, run_predictor, own in runs:
-            label = run_predictor or "none"
-            digest = config_digest({
-                "benchmark": bench.describe(), "kind": kind, "options": options,
-                "budget": budget, "budget_seconds": budget_seconds, "params": own,
-                "predictor_params": predictor_params if run_predictor else {}, "split": split})
-            for seed in seed_list:
-                bar.update(task, description=f"{run_label(run_algo, label)} seed {seed}")
-                done = store.load(run_algo, label, seed, digest)
-                if done is None:
-                    done = run_search(run_algo, bench, budget, seed, run_predictor,
-                                      budget_seconds=budget_seconds, split=split,
-                                      optimum=optimum,
-                                      predictor_params=predictor_params if run_predictor
-                                      else None,
-                                      on_step=lambda row: bar.advance(task), **own)
-                    store.save(done, digest)
-                    if budget is not None:  # stopped early (pool exhausted): keep the bar right
-                        bar.advance(task, budget - len(done))
-                else:
-                    bar.advance(task, budget if budget is not None else len(done))
-                frames.append(done.assign(config=digest))
+    try:
+        frames = _run_all(runs, seed_list, budget, budget_seconds, bench, kind, options,
+                          predictor_params, split, optimum, store)
+    except BaseException:
+        if not existed:  # a failed first run leaves no empty folders (finished runs stay)
+            _remove_empty_dirs(out)
+        raise
     frame = pd.concat(frames, ignore_index=True)
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "trajectories.csv", index=False)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from predbench.cli.console import make_console
-from predbench.cli.errors import one_line_errors
+from predbench.cli.errors import one_line_errors, print_usage_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -107,6 +107,8 @@ def sweep(
     from experiments.spec import load_spec
     from experiments.sweep import run_sweep
 
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {workers}")
     spec = load_spec(spec_path)
     with progress_bar() as bar:
         task = bar.add_task("sweep", total=None)
@@ -123,6 +125,11 @@ def sweep(
     if export is not None:
         console.print(f"wrote {store.export(export)}")
     store.close()
+    raised = frame["error"].dropna() if "error" in frame else frame.iloc[:0]
+    if len(frame) and len(raised) == len(frame):  # nothing was scored: not a success
+        print_usage_error(f"every one of the {len(frame)} cells failed; the first: "
+                          f"{raised.iloc[0][:200]}")
+        raise typer.Exit(code=1)
 
 
 @one_line_errors

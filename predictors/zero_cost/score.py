@@ -88,6 +88,11 @@ def score(network: nn.Module, batch: tuple[torch.Tensor, torch.Tensor] | None = 
         targets = torch.as_tensor(targets).to(device=device, dtype=torch.long)
         shape = tuple(inputs.shape[1:])
         n = int(inputs.shape[0])
+        if n == 0:  # every proxy would score a sum over nothing: 0.0, which ranks as data
+            raise ValueError("the batch is empty; zero-cost proxies need at least one input")
+        if targets.shape[:1] != inputs.shape[:1]:
+            labels = targets.shape[0] if targets.ndim else 0
+            raise ValueError(f"the batch has {n} inputs but {labels} labels")
     else:
         shape = tuple(input_shape) if input_shape is not None else DEFAULT_INPUT_SHAPE
         n = int(batch_size) if batch_size is not None else 64
