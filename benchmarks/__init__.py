@@ -22,6 +22,7 @@ from benchmarks import suite_zero, table, nb201_official  # noqa: F401
 from benchmarks import live, default  # noqa: F401  (live training, the shipped default)
 from benchmarks import nb201_cifar10  # noqa: F401  (real NB201 CIFAR-10 data, shipped)
 from benchmarks import naslib_files  # noqa: F401  (the data files of NASLib, the paper's code)
+from benchmarks import nlp_wikitext2  # noqa: F401  (real NAS-Bench-NLP curves, shipped)
 # isort: on
 
 __all__ = [

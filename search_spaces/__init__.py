@@ -12,7 +12,7 @@ from search_spaces.base import (
 # importing a space module registers it, in this order (the order `list_search_spaces` gives),
 # after the names above, which they may use
 # isort: off
-from search_spaces import nb201, nb101, darts  # noqa: F401
+from search_spaces import nb201, nb101, darts, nlp  # noqa: F401
 # isort: on
 
 __all__ = [

@@ -55,6 +55,11 @@ class SearchSpace(abc.ABC):
     encodings: ClassVar[dict[str, int]]
     #: named network presets: name -> (constructor arguments, one-line description)
     presets: ClassVar[dict[str, tuple[dict[str, Any], str]]]
+    #: what `build_network`'s model reads: "image" ([batch, C, H, W] floats, `num_classes`
+    #: outputs) or "tokens" ([sequence, batch] token ids, `num_classes` = vocabulary size)
+    input_kind: ClassVar[str] = "image"
+    #: `num_classes` of `build_network` when none is given
+    default_num_classes: ClassVar[int] = 10
 
     # -- text ------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -103,10 +108,14 @@ class SearchSpace(abc.ABC):
 
     # -- networks --------------------------------------------------------------------------
     def build_network(
-        self, arch: Arch, num_classes: int = 10, preset: str = "official", **overrides: Any
+        self, arch: Arch, num_classes: int | None = None, preset: str = "official",
+        **overrides: Any
     ) -> nn.Module:
         """The real PyTorch network of `arch` under a named preset (`presets`), e.g. "official"
-        for the benchmark's own network. `overrides` replace single preset arguments."""
+        for the benchmark's own network. `overrides` replace single preset arguments;
+        `num_classes` defaults to `default_num_classes`."""
+        if num_classes is None:
+            num_classes = self.default_num_classes
         params = self.preset_params(preset)
         unknown = sorted(set(overrides) - set(params))
         if unknown:

@@ -11,16 +11,17 @@ def count_parameters(network: nn.Module) -> int:
     return sum(p.numel() for p in network.parameters() if p.requires_grad)
 
 
-def count_flops(network: nn.Module, input_shape: tuple[int, ...] = (1, 3, 32, 32)) -> int:
-    """FLOPs of one forward pass on a batch of `input_shape`, counted by
-    `torch.utils.flop_counter.FlopCounterMode` (a multiply-add counts as 2 FLOPs; only matmul and
-    convolution are counted, as torch does)."""
+def count_flops(network: nn.Module, input_shape: tuple[int, ...] = (1, 3, 32, 32),
+                dtype: torch.dtype = torch.float32) -> int:
+    """FLOPs of one forward pass on a zero input of `input_shape` (token ids: dtype long),
+    counted by `torch.utils.flop_counter.FlopCounterMode` (a multiply-add counts as 2 FLOPs;
+    only matmul and convolution are counted, as torch does)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     was_training = network.training
     network.eval()
     try:
-        x = torch.zeros(input_shape)
+        x = torch.zeros(input_shape, dtype=dtype)
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             network(x)
         return int(counter.get_total_flops())

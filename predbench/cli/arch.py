@@ -25,23 +25,32 @@ def spaces() -> None:
     console.print(spaces_table())
 
 
-def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
+def arch_facts(space_name: str, text: str, num_classes: int | None, preset: str,
                resolution: int) -> dict[str, Any]:
-    """Everything `arch info` shows, as plain data."""
+    """Everything `arch info` shows, as plain data. `num_classes` None: the space's default
+    (10 classes for images; the WikiText-2 vocabulary for nlp)."""
     from search_spaces import get_search_space
 
     if not 1 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"--resolution must be in 1..{MAX_RESOLUTION} pixels, got {resolution}")
-    if num_classes < 1:
+    if num_classes is not None and num_classes < 1:
         raise ValueError(f"--num-classes must be >= 1, got {num_classes}")
     space = get_search_space(space_name)
     arch = space.parse(text)
-    from search_spaces.measure import count_flops, count_parameters  # torch: after the checks
+    if num_classes is None:
+        num_classes = space.default_num_classes
+    import torch  # after the checks: a usage error must not wait for torch
+
+    from search_spaces.measure import count_flops, count_parameters
 
     network = space.build_network(arch, num_classes=num_classes, preset=preset)
-    in_channels = space.preset_params(preset).get("in_channels", 3)
+    if space.input_kind == "tokens":  # a language model: one token of one sequence
+        shape, dtype, what = (1, 1), torch.long, "flops_per_token"
+    else:
+        in_channels = space.preset_params(preset).get("in_channels", 3)
+        shape, dtype, what = (1, in_channels, resolution, resolution), torch.float32, "flops"
     try:
-        flops = count_flops(network, (1, in_channels, resolution, resolution))
+        flops = count_flops(network, shape, dtype)
     except RuntimeError as exc:  # e.g. a kernel larger than what is left of a tiny input
         raise ValueError(f"--resolution {resolution} is too small for this network (preset "
                          f"{preset!r}): {str(exc).splitlines()[0]}") from None
@@ -49,10 +58,10 @@ def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
         "space": space.name,
         "arch": space.format(arch),
         "preset": preset,
-        "num_classes": num_classes,
-        "resolution": resolution,
+        "num_classes" if space.input_kind == "image" else "vocabulary": num_classes,
+        **({"resolution": resolution} if space.input_kind == "image" else {}),
         "params": count_parameters(network),
-        "flops": flops,
+        what: flops,
     }
     facts.update(space.info(arch))
     facts["encodings"] = {kind: int(space.encode(arch, kind).shape[0]) for kind in space.encodings}
@@ -66,7 +75,9 @@ def arch_facts(space_name: str, text: str, num_classes: int, preset: str,
 def info(
     arch: str = typer.Argument(..., help="Architecture text in the space's canonical form."),
     space: str = SPACE_OPTION,
-    num_classes: int = typer.Option(10, "--num-classes", "-k", help="Classifier outputs."),
+    num_classes: int | None = typer.Option(
+        None, "--num-classes", "-k",
+        help="Classifier outputs (nlp: vocabulary size); default 10, nlp 33,278 (WikiText-2)."),
     preset: str = typer.Option("official", "--preset", "-p", help="Network preset."),
     resolution: int = typer.Option(32, "--resolution", help="Input height = width for FLOPs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -81,7 +92,7 @@ def info(
     for key, value in facts.items():
         if key == "params":
             value = f"{value:,} ({value / 1e6:.6f} M)"
-        elif key == "flops":
+        elif key in ("flops", "flops_per_token"):
             value = f"{value:,} ({value / 1e6:.2f} MFLOPs, multiply-add = 2)"
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())

@@ -51,6 +51,10 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
     An arch whose network cannot be built, or on which a proxy fails, is NaN for that proxy;
     failures are summarised in one `ZeroCostWarning` per proxy and call, not one per arch."""
     names = check_proxies(proxies)
+    if getattr(ctx.space, "input_kind", "image") != "image":
+        raise ValueError(f"zero-cost proxies are defined here on image networks; space "
+                         f"{ctx.space.name!r} reads {ctx.space.input_kind} (its proxies are not "
+                         f"implemented yet)")
     archs = as_list(archs)
     seed = ctx.seed if seed is None else int(seed)
     data = [p for p in names if p not in DATA_FREE]
