@@ -20,8 +20,13 @@ fraction of the memory, and gets per-epoch curves in our `Curve` (DESIGN §3) ke
   evenly over each half. `repeat=` picks one of the 3 repeats (default: their mean). NASLib
   instead builds a 108-long step curve from the 4/12/36/108-epoch runs, which shows epoch 1
   the accuracy of the 4-epoch run's end; we do not. `params` (trainable parameters) is a column.
-- **NAS-Bench-NLP** `nb_nlp.pickle` is recognised and refused with one line: the `nlp` search
-  space is not in predbench yet (issue 16).
+- **NAS-Bench-NLP** `nb_nlp.pickle`: keys are NASLib's compacts `(edges, ops, hiddens)`, read
+  with the `nlp` space's `from_suite_zero`; per epoch train / validation / test loss and
+  `wall_times` (seconds per epoch), scored as NASLib does: `val_acc` = 100 - validation loss,
+  `train_acc` = 100 - train loss, `test_acc` = 100 - the last test loss. A record with fewer
+  epochs than the file's first (a diverged run) is kept as a failure (`failed()`), never in
+  `archs()`. NASLib's compact loses the output order of some cells (51 of the 345 logged
+  recipes), so for those the key names another cell than the one trained, in NASLib as here.
 
 Memory: the file is unpickled once (the C unpickler, restricted to the globals these files
 need: `benchmarks/naslib_pickle.py`), every key made an arch, then each record is converted
@@ -51,7 +56,7 @@ from benchmarks.tabular_base import existing_file, file_error, row_error
 from search_spaces import Arch, InvalidArchError, SearchSpace, get_search_space
 
 #: layout -> our search space
-SPACE_OF_LAYOUT = {"nb201": "nb201", "nb301": "darts", "nb101": "nb101"}
+SPACE_OF_LAYOUT = {"nb201": "nb201", "nb301": "darts", "nb101": "nb101", "nlp": "nlp"}
 #: NASLib's dataset names -> the key inside an NB201 record
 _NB201_ALIASES = {"cifar10": "cifar10-valid", "ImageNet16": "ImageNet16-120"}
 _SERIES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")
@@ -70,13 +75,15 @@ class NaslibFileBenchmark(Benchmark):
     def __init__(self, *, path: Path, layout: str, space: SearchSpace, dataset: str,
                  archs: list[Arch], epochs: int, series: dict[str, np.ndarray],
                  test_acc: np.ndarray, columns: dict[str, np.ndarray],
-                 points: np.ndarray | None = None, duplicates: int = 0) -> None:
+                 points: np.ndarray | None = None, duplicates: int = 0,
+                 failed: dict[Arch, str] | None = None) -> None:
         self.path = path
         self.layout = layout
         self.space = space
         self.dataset = dataset
         self.max_epochs = int(epochs)
-        self._archs = archs
+        self._failed = dict(failed or {})
+        self._archs = [a for a in archs if a not in self._failed]  # failures are never labels
         self._row = {a: i for i, a in enumerate(archs)}
         # the stored per-epoch series only ([archs, epochs] float64 each; the others are NaN),
         # or for NB101 its few points per arch (`_POINTS`): a dense 108-epoch array of 423,624
@@ -130,6 +137,10 @@ class NaslibFileBenchmark(Benchmark):
             return finals.copy()
         return finals[np.fromiter((self.row(a) for a in archs), dtype=np.int64)]
 
+    def failed(self) -> dict[Arch, str]:
+        """Archs whose run did not finish (NAS-Bench-NLP's diverged runs), with the reason."""
+        return dict(self._failed)
+
     def columns(self) -> list[str]:
         """Stored per-arch numbers besides the curves (e.g. params, flops)."""
         return list(self._columns)
@@ -154,22 +165,22 @@ def load_naslib(path: str | Path, dataset: str | None = None, space: str | None 
     p = existing_file(path)
     data = read_data_pickle(p)
     layout = detect_layout(p, data)
-    if layout == "nlp":
-        raise file_error(p, "a NAS-Bench-NLP data file: the nlp search space is not in predbench "
-                            "yet (issue 16), so its architectures cannot be read")
     sp = get_search_space(SPACE_OF_LAYOUT[layout])
     if space is not None and space != sp.name:
         raise file_error(p, f"holds {layout} data (space {sp.name!r}), not space {space!r}")
     if layout != "nb101" and (epochs is not None or repeat is not None):
         raise ValueError(f"options epochs= and repeat= apply to NB101 files only; {p} holds "
                          f"{layout} data")
-    if layout != "nb201" and dataset is not None and dataset != "cifar10":
-        raise ValueError(f"{p} holds {layout} data, which is CIFAR-10 only; got dataset "
+    own = "wikitext2" if layout == "nlp" else "cifar10"
+    if layout != "nb201" and dataset is not None and dataset != own:
+        raise ValueError(f"{p} holds {layout} data, which is {own} only; got dataset "
                          f"{dataset!r}")
     if layout == "nb201":
         bench = _read_nb201(p, sp, data, dataset)
     elif layout == "nb101":
         bench = _read_nb101(p, sp, data, epochs, repeat)
+    elif layout == "nlp":
+        bench = _read_nlp(p, sp, data)
     else:
         bench = _read_nb301(p, sp, data)
     del data
@@ -201,6 +212,7 @@ class _Rows:
         self.test = np.full(n, math.nan)
         self.columns = {c: np.full(n, math.nan) for c in columns}
         self.duplicates = 0
+        self.failed: dict[Arch, str] = {}
 
     def add(self, arch: Arch) -> int | None:
         """The row to fill for `arch`, or None when it was already read (a duplicate key)."""
@@ -227,7 +239,7 @@ class _Rows:
             epochs=self.epochs, series={k: kept(v) for k, v in self.series.items()},
             test_acc=kept(self.test), columns={k: kept(v) for k, v in self.columns.items()},
             points=None if self.points is None else kept(self.points),
-            duplicates=self.duplicates)
+            duplicates=self.duplicates, failed=self.failed)
 
 
 def _records(path: Path, data: dict, rows: _Rows, to_arch: Callable[[Any, Any, Error], Arch]
@@ -426,3 +438,44 @@ def _nb101_arch(key: Any, record: Any, error: Error) -> Arch:
     if arch.hash != key:
         raise error(f"its spec hashes to {arch.hash}, not to its key (a damaged file?)")
     return arch
+
+
+# -- NAS-Bench-NLP ---------------------------------------------------------------------------------
+_NLP_SERIES = {"train_loss": "train_losses", "val_loss": "val_losses", "test": "test_losses",
+               "epoch_seconds": "wall_times"}
+
+
+def _read_nlp(path: Path, space: SearchSpace, data: dict) -> NaslibFileBenchmark:
+    first = _record_dict(next(iter(data.values())), lambda p: row_error(path, 1, p))
+    if "val_losses" not in first:
+        raise row_error(path, 1, "no 'val_losses'; not a NAS-Bench-NLP NASLib file?")
+    epochs = len(first["val_losses"])
+    if epochs == 0:
+        raise row_error(path, 1, "'val_losses' is empty")
+    rows = _Rows(path, space, len(data), epochs, _SERIES, ())
+    for i, record, error in _records(path, data, rows,
+                                     lambda key, _, error: _arch(space.from_suite_zero, key,
+                                                                 error)):
+        record = _record_dict(record, error)
+        if "val_losses" not in record:
+            raise error(f"no 'val_losses'; fields are: {', '.join(map(str, record))}")
+        logged = len(record["val_losses"])
+        if not 0 <= logged <= epochs:
+            raise error(f"'val_losses' has {logged} epochs, more than the first record's "
+                        f"{epochs}")
+        out = rows.series
+        for name, field in _NLP_SERIES.items():
+            if field not in record:
+                continue
+            values = _series({field: list(record[field])[:logged]}, field, logged, error)
+            target = rows.test if name == "test" else out[name][i]
+            if name == "test":
+                target[i] = values[-1] if logged else math.nan
+            else:
+                target[:logged] = values
+        out["val_acc"][i] = 100.0 - out["val_loss"][i]
+        out["train_acc"][i] = 100.0 - out["train_loss"][i]
+        rows.test[i] = 100.0 - rows.test[i]
+        if logged < epochs or not math.isfinite(out["val_loss"][i][-1]):
+            rows.failed[rows.archs[i]] = f"diverged: {logged} of {epochs} epochs logged"
+    return rows.benchmark("nlp", "wikitext2")

@@ -87,11 +87,23 @@ def nb101_records(n: int, budgets: tuple[int, ...] = (108,), seed: int = 0) -> d
     return data
 
 
-def nlp_records() -> dict[tuple, Any]:
-    """One NAS-Bench-NLP entry: (edges, ops, hiddens) compact -> per-epoch losses."""
-    compact = (((0, 2), (1, 3), (2, 3)), (0, 1, 2, 4), (3,))
-    return {compact: {"train_losses": [6.0, 5.5], "val_losses": [6.1, 5.7],
-                      "test_losses": [6.1, 5.6], "wall_times": [100.0, 200.0]}}
+def nlp_records(n: int = 20, diverged: int = 1) -> dict[tuple, Any]:
+    """{NASLib compact (edges, ops, hiddens): {train_losses, val_losses, test_losses,
+    wall_times}} for the first `n` cells of the shipped NAS-Bench-NLP data (their real curves);
+    the last `diverged` of them cut after 19 epochs, as a diverged run is logged."""
+    from benchmarks import load_benchmark
+
+    bench = load_benchmark("nlp")
+    data: dict[tuple, Any] = {}
+    for k, arch in enumerate(bench.archs()[:n]):
+        curve = bench.curve(arch)
+        logged = 19 if k >= n - diverged else curve.epochs
+        key = ast.literal_eval(bench.space.to_suite_zero(arch))
+        data[key] = {"train_losses": curve.train_loss[:logged].tolist(),
+                     "val_losses": curve.val_loss[:logged].tolist(),
+                     "test_losses": (100.0 - np.full(logged, curve.test_acc)).tolist(),
+                     "wall_times": curve.epoch_seconds[:logged].tolist()}
+    return data
 
 
 def write(path: Path, data: Any) -> Path:

@@ -199,6 +199,30 @@ def test_naslib_nb101_sample():
             np.mean([r["final_training_time"] for r in runs]))
 
 
+# -- NAS-Bench-NLP ------------------------------------------------------------------------------
+def test_nlp_keys_curves_score_convention_and_divergence(tmp_path):
+    source = nlp_records(20, diverged=1)
+    bench = load_benchmark("naslib", path=write(tmp_path / "nb_nlp.pickle", source))
+    nlp = get_search_space("nlp")
+    assert (bench.layout, bench.space.name, bench.dataset) == ("nlp", "nlp", "wikitext2")
+    assert bench.max_epochs == 50 and len(bench) == 19 and len(bench.failed()) == 1
+    for key, record in source.items():
+        arch = nlp.from_suite_zero(key)
+        curve = bench.curve(arch)
+        logged = len(record["val_losses"])
+        np.testing.assert_array_equal(curve.val_loss[:logged], record["val_losses"])
+        np.testing.assert_array_equal(curve.val_acc[:logged],
+                                      100.0 - np.asarray(record["val_losses"]))
+        np.testing.assert_array_equal(curve.epoch_seconds[:logged], record["wall_times"])
+        if logged < 50:
+            assert arch in bench.failed() and arch not in bench.archs()
+            assert np.isnan(curve.val_loss[logged:]).all()
+        else:
+            assert curve.test_acc == pytest.approx(100.0 - record["test_losses"][-1])
+    rows = evaluate(bench, "sotle", fidelities=[5], test_size=10, seeds=[0])
+    assert rows["error"].isna().all() and np.isfinite(rows["kendalltau"]).all()
+
+
 # -- bad files -------------------------------------------------------------------------------------
 def test_truncated_wrong_and_unsafe_files(tmp_path, nb201_file):
     path, _ = nb201_file
@@ -209,7 +233,6 @@ def test_truncated_wrong_and_unsafe_files(tmp_path, nb201_file):
         write(tmp_path / "empty.pkl", {}): "holds no architectures",
         write(tmp_path / "list.pkl", [1, 2]): "expected a dict",
         write(tmp_path / "keys.pkl", {42: {}}): "unknown layout",
-        write(tmp_path / "nlp.pkl", nlp_records()): "NAS-Bench-NLP",
     }
     (tmp_path / "zero.pkl").write_bytes(b"")
     cases[tmp_path / "zero.pkl"] = "an empty file"
