@@ -271,6 +271,19 @@ class RunStore:
                              "id=? AND worker=? AND status='running'", (claim.run_id, claim.token))
 
     # -- reading ---------------------------------------------------------------------------
+    def finished_by(self, job: Job, pids: Iterable[int], since: float) -> int:
+        """Runs of `job` finished since `since` by worker processes `pids` on this host: what
+        one `train` command did, not counting what other commands on the same store did."""
+        wanted = [int(p) for p in pids]
+        if not wanted:
+            return 0
+        marks = ",".join("?" * len(wanted))
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM runs WHERE space=? AND dataset=? AND preset=? AND recipe=? "
+            f"AND status IN ('done', 'failed') AND host=? AND pid IN ({marks}) AND finished>=?",
+            (*_job_args(job), self.host, *wanted, float(since))).fetchone()
+        return int(row[0])
+
     def counts(self, job: Job, archs: Iterable[str] | None = None) -> dict[str, int]:
         """Runs of `job` per status (only those of `archs` when given)."""
         out = {s: 0 for s in ("pending", "running", "done", "failed")}

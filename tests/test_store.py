@@ -217,3 +217,21 @@ def test_train_rejects_bad_options_before_any_work(tmp_path: Path, args, problem
     assert result.exit_code == 2, result.output
     assert problem in result.output and "Traceback" not in result.output
     assert not db.exists()
+
+
+def test_finished_by_counts_only_this_commands_workers(tmp_path: Path) -> None:
+    """Issue 20: two `train` commands on one store each reported the other's runs as new."""
+    import os
+
+    store = RunStore(tmp_path / "s.db")
+    store.enqueue(JOB, ["a", "b", "c"])
+    t0 = time.time()
+    for _ in range(3):
+        c = store.claim(JOB, store.new_token())
+        store.finish(c, "done", 1.0)
+    with sqlite3.connect(tmp_path / "s.db") as db:  # run c: another command's worker
+        db.execute("UPDATE runs SET pid=999999 WHERE arch='c'")
+    assert store.finished_by(JOB, [os.getpid()], t0) == 2
+    assert store.finished_by(JOB, [999999], t0) == 1
+    assert store.finished_by(JOB, [os.getpid()], time.time() + 10) == 0
+    assert store.finished_by(JOB, [], t0) == 0

@@ -143,10 +143,11 @@ def train(
         bar.update(task, completed=finished(), now="")
     counts = store.counts(job, wanted)
     elapsed = time.time() - t0
-    new = counts["done"] + counts["failed"] - start_done
+    new = store.finished_by(job, [p.pid for p in procs if p.pid is not None], t0 - 1.0)
     console.print(f"done {counts['done']}, failed {counts['failed']}, pending "
-                  f"{counts['pending']}, running {counts['running']} of {total}; {new} new in "
-                  f"{elapsed:.0f} s" + (f" ({elapsed / new:.1f} s per run)" if new else ""))
+                  f"{counts['pending']}, running {counts['running']} of {total}; {new} "
+                  f"trained by this command in {elapsed:.0f} s"
+                  + (f" ({elapsed / new:.1f} s per run)" if new else ""))
     if export_to is not None:
         rows = export_npz(store, job, export_to, command)
         console.print(f"exported {rows} runs to {export_to}")
