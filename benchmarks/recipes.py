@@ -12,6 +12,13 @@ Sources of the three benchmark recipes:
   on (0.2), cosine decay per *step* to 0, L2 weight decay 1e-4, batch 256, 108 epochs, random
   crop (pad 4) + flip. TF's RMSProp adds epsilon inside the square root, torch's outside; with
   epsilon 1.0 the two differ slightly (documented, not emulated).
+- `nlp`: NAS-Bench-NLP (Klyuchnikov et al. 2020), the release's `main_one_model_train.py` as its
+  WikiText-2 logs record it: Adam lr 1e-3 (constant), weight decay 1.2e-6, batch 20, bptt 70
+  (each step's length drawn as AWD-LSTM does: bptt, or bptt/2 with probability 0.05, plus
+  N(0, 5), at least 5, the step's lr scaled by length/bptt), gradient clipping at norm 0.25,
+  activation regularisation 2 and temporal activation regularisation 1 on the last layer, 50
+  epochs; no image augmentation. The model's dropouts are the `nlp` space's preset, not the
+  recipe's.
 - `darts`: NAS-Bench-301 (Siems et al. 2020), `data_generation/configs/config_*.json`: SGD lr
   0.025, momentum 0.9, weight decay 3e-4, cosine annealing over 100 epochs to 1e-8, batch 96,
   cutout 16, auxiliary head (weight 0.4, the DARTS default), drop path 0.2 (ramped linearly per
@@ -37,10 +44,10 @@ class Recipe:
     name: str
     epochs: int
     batch_size: int
-    optimizer: str = "sgd"            # "sgd" | "rmsprop"
+    optimizer: str = "sgd"            # "sgd" | "rmsprop" | "adam"
     lr: float = 0.1
     lr_min: float = 0.0
-    schedule: str = "cosine_epoch"    # "cosine_epoch" | "cosine_step"
+    schedule: str = "cosine_epoch"    # "cosine_epoch" | "cosine_step" | "constant"
     momentum: float = 0.9
     nesterov: bool = False
     weight_decay: float = 0.0
@@ -54,20 +61,32 @@ class Recipe:
     aux_weight: float = 0.0           # auxiliary-head loss weight (networks that have one)
     drop_path: float = 0.0            # final drop-path probability, ramped linearly per epoch
     grad_clip: float = 0.0            # max global gradient norm (0: off)
+    # language models (token spaces); added later: left out of the hash at their defaults
+    bptt: int = 0                     # mean truncated-backprop length (0: not a sequence recipe)
+    activation_reg: float = 0.0       # AR: weight of mean(last layer's dropped output^2)
+    temporal_activation_reg: float = 0.0  # TAR: weight of mean((h_t - h_{t-1})^2), last layer
 
     def __post_init__(self) -> None:
         if int(self.epochs) < 1 or int(self.batch_size) < 1:
             raise ValueError(f"recipe {self.name!r}: epochs and batch_size must be >= 1, got "
                              f"{self.epochs} and {self.batch_size}")
-        if self.optimizer not in ("sgd", "rmsprop"):
-            raise ValueError(f"recipe {self.name!r}: optimizer must be sgd or rmsprop, "
+        if self.optimizer not in ("sgd", "rmsprop", "adam"):
+            raise ValueError(f"recipe {self.name!r}: optimizer must be sgd, rmsprop or adam, "
                              f"got {self.optimizer!r}")
-        if self.schedule not in ("cosine_epoch", "cosine_step"):
-            raise ValueError(f"recipe {self.name!r}: schedule must be cosine_epoch or "
-                             f"cosine_step, got {self.schedule!r}")
+        if self.schedule not in ("cosine_epoch", "cosine_step", "constant"):
+            raise ValueError(f"recipe {self.name!r}: schedule must be cosine_epoch, "
+                             f"cosine_step or constant, got {self.schedule!r}")
+        if int(self.bptt) < 0:
+            raise ValueError(f"recipe {self.name!r}: bptt must be >= 0, got {self.bptt}")
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field, except those added after the first stores were written while they
+        hold their defaults: an image recipe keeps the hash (the store key) it always had."""
+        out = dataclasses.asdict(self)
+        for name, default in _ADDED_LATER.items():
+            if out[name] == default:
+                del out[name]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -96,6 +115,8 @@ class Recipe:
         Cosine from `lr` to `lr_min`: per epoch, lr_e = min + (lr - min)(1 + cos(pi e / E)) / 2
         (epoch 0 uses the full lr, as torch's CosineAnnealingLR stepped once per epoch);
         per step, the same over t = epoch * steps_per_epoch + step of E * steps_per_epoch."""
+        if self.schedule == "constant":
+            return self.lr
         if self.schedule == "cosine_epoch":
             progress = epoch / self.epochs
         else:
@@ -106,6 +127,9 @@ class Recipe:
         """DARTS ramps drop path linearly: prob * epoch / epochs (0-based epoch)."""
         return self.drop_path * epoch / self.epochs
 
+
+#: fields added after stores keyed by recipe hashes existed, with their defaults
+_ADDED_LATER: dict[str, Any] = {"bptt": 0, "activation_reg": 0.0, "temporal_activation_reg": 0.0}
 
 RECIPES: dict[str, Recipe] = {
     "nb201": Recipe(name="nb201", epochs=200, batch_size=256, optimizer="sgd", lr=0.1,
@@ -118,11 +142,15 @@ RECIPES: dict[str, Recipe] = {
                     lr_min=1e-8, schedule="cosine_epoch", momentum=0.9, weight_decay=3e-4,
                     crop_pad=4, flip=True, cutout=16, mixup_alpha=0.2, aux_weight=0.4,
                     drop_path=0.2, grad_clip=5.0),
+    "nlp": Recipe(name="nlp", epochs=50, batch_size=20, optimizer="adam", lr=1e-3,
+                  schedule="constant", momentum=0.0, weight_decay=1.2e-6, crop_pad=0,
+                  flip=False, grad_clip=0.25, bptt=70, activation_reg=2.0,
+                  temporal_activation_reg=1.0),
 }
 
 
 def get_recipe(name: str | Recipe, **overrides: Any) -> Recipe:
-    """The named benchmark recipe ("nb201", "nb101", "darts"), with fields overridden
+    """The named benchmark recipe ("nb201", "nb101", "darts", "nlp"), with fields overridden
     (e.g. `epochs=12`); None-valued overrides are ignored."""
     if isinstance(name, Recipe):
         base = name

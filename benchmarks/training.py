@@ -104,13 +104,16 @@ def augment(x: torch.Tensor, recipe: Recipe, gen: torch.Generator) -> torch.Tens
     return x
 
 
-def _optimizer(net: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+def make_optimizer(net: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     params = [p for p in net.parameters() if p.requires_grad]
     # foreach kernels batch the many tiny parameter updates of a small net into few calls
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(params, lr=recipe.lr, momentum=recipe.momentum,
                                nesterov=recipe.nesterov, weight_decay=recipe.weight_decay,
                                foreach=True)
+    if recipe.optimizer == "adam":  # L2 added to the gradient, as torch.optim.Adam (the release)
+        return torch.optim.Adam(params, lr=recipe.lr, weight_decay=recipe.weight_decay,
+                                foreach=True)
     return torch.optim.RMSprop(params, lr=recipe.lr, alpha=recipe.rms_alpha, eps=recipe.rms_eps,
                                momentum=recipe.momentum, weight_decay=recipe.weight_decay,
                                foreach=True)
@@ -176,7 +179,7 @@ def train_network(
     steps = math.ceil(n / bs)
     if n % bs == 1:
         steps -= 1  # a final batch of one image breaks batch norm; drop it
-    opt = _optimizer(net, recipe)
+    opt = make_optimizer(net, recipe)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     mix_rng = np.random.default_rng(int(seed))  # mixup's lambda, drawn on the host
     aux_w = recipe.aux_weight if hasattr(net, "forward_with_aux") else 0.0
@@ -258,11 +261,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(int(seed))
 
 
-def train_arch(space, arch, data: ImageData, recipe: Recipe, preset: str, seed: int = 0,
+def train_arch(space, arch, data, recipe: Recipe, preset: str, seed: int = 0,
                device: str | torch.device | None = "cpu", **kwargs) -> TrainResult:
     """Build `arch`'s network (preset, the dataset's classes and channels) with weights seeded
-    by `seed`, then `train_network` it."""
+    by `seed`, then train it: `train_network` on `ImageData`, the language-model trainer
+    (`benchmarks.lm_training`) for token spaces on `TextData`."""
     seed_everything(seed)
+    if getattr(space, "input_kind", "image") == "tokens":
+        from benchmarks.lm_training import train_language_model
+
+        net = space.build_network(arch, num_classes=data.num_classes, preset=preset)
+        return train_language_model(net, data, recipe, seed=seed, device=device, **kwargs)
     overrides = {}
     if "in_channels" in space.preset_params(preset):
         overrides["in_channels"] = data.channels

@@ -18,16 +18,14 @@ train_app = typer.Typer(help="Train architectures into a live run store (resumab
 console = Console(stderr=True)
 
 
-def _job_for(space: str, dataset: str, preset: str, recipe: str, epochs: int | None):
-    from benchmarks.datasets import IMAGE_SIZES
-    from benchmarks.live import dataset_recipe, make_job
+def _job_for(space: str, dataset: str | None, preset: str, recipe: str | None,
+             epochs: int | None):
+    from benchmarks.live import make_job, resolve_training
     from search_spaces import get_search_space
 
-    get_search_space(space).preset_params(preset)
-    if dataset not in IMAGE_SIZES:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of: "
-                         f"{', '.join(IMAGE_SIZES)}")
-    rec = dataset_recipe(dataset, recipe, image_size=IMAGE_SIZES[dataset], epochs=epochs)
+    sp = get_search_space(space)
+    sp.preset_params(preset)
+    dataset, rec = resolve_training(sp, dataset, recipe, epochs)
     return rec, make_job(space, dataset, preset, rec)
 
 
@@ -36,20 +34,25 @@ def _job_for(space: str, dataset: str, preset: str, recipe: str, epochs: int | N
 def train(
     ctx: typer.Context,
     space: str = typer.Option("nb201", help="Search space."),
-    dataset: str = typer.Option("shapes10", help="shapes10 (embedded default), digits, cifar10, "
-                                                 "cifar100, imagenet16-120."),
+    dataset: str | None = typer.Option(
+        None, help="Image spaces: shapes10 (embedded default), digits, cifar10, cifar100, "
+                   "imagenet16-120. The nlp space: synthtext (embedded default), wikitext2, ptb "
+                   "(your copy: --data-root)."),
     preset: str = typer.Option("small", help="Network preset of the space."),
     archs: int = typer.Option(100, help="How many random archs (the first N of a seeded stream)."),
     arch_seed: int = typer.Option(0, help="Seed of the random arch stream."),
     epochs: int | None = typer.Option(None, help="Epochs (default: the dataset's)."),
-    recipe: str = typer.Option("nb201", help="Training recipe: nb201, nb101, darts."),
+    recipe: str | None = typer.Option(None, help="Training recipe: nb201 (image default), "
+                                                 "nb101, darts; nlp (token spaces)."),
     seeds: str = typer.Option("0", help="Training seeds: one, a comma list or a range A-B "
                                         "(inclusive)."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     db: Path = typer.Option(Path("results/live.db"), help="Run store (SQLite)."),
     device: str = typer.Option("auto", help="auto (CUDA when present), cuda or cpu."),
     threads: int | None = typer.Option(None, help="CPU threads per worker."),
-    data_root: Path | None = typer.Option(None, help="Where CIFAR/ImageNet16 files live."),
+    data_root: Path | None = typer.Option(None, help="Where CIFAR/ImageNet16 files, or the "
+                                                     "text splits (train.txt, valid.txt, "
+                                                     "test.txt), live."),
     download: bool = typer.Option(False, "--download", help="Download CIFAR via torchvision."),
     import_from: Path | None = typer.Option(None, help="Seed the store with a shipped .npz "
                                                        "first (continue a committed build)."),
@@ -75,6 +78,7 @@ def train(
     from benchmarks.default import export_npz, import_npz
     from benchmarks.live import run_workers, sample_archs
     from benchmarks.store import RunStore, check_stale_after
+    from benchmarks.text_data import TEXT_DATASETS, load_text_dataset
     from benchmarks.training import resolve_device
     from experiments.options import parse_int_list
     from search_spaces import get_search_space
@@ -91,6 +95,8 @@ def train(
     check_stale_after(stale_after, "--stale-after")
     seed_list = parse_int_list(seeds, "--seeds")  # integers >= 0, or a one-line error
     dev = resolve_device(device).type
+    rec, job = _job_for(space, dataset, preset, recipe, epochs)
+    dataset = job.dataset
     if dataset == "shapes10":
         load_dataset(dataset)  # render and cache once here, not in every worker at once
     if dataset in ("cifar10", "cifar100"):
@@ -98,7 +104,8 @@ def train(
             load_dataset(dataset, root=data_root, download=download)
         except ImportError as exc:  # the optional [cifar] extra is missing: a usage problem
             raise usage_error(str(exc)) from None
-    rec, job = _job_for(space, dataset, preset, recipe, epochs)
+    if dataset in TEXT_DATASETS:  # a missing or unreadable corpus: one line, before workers
+        load_text_dataset(dataset, root=data_root)
     store = RunStore(db, stale_after=stale_after)
     if import_from is not None:
         imported_job, added = import_npz(store, import_from)
@@ -167,9 +174,9 @@ def export(
     db: Path = typer.Option(Path("results/live.db"), help="Run store (SQLite)."),
     out: Path = typer.Option(..., help="The .npz to write."),
     space: str = typer.Option("nb201"),
-    dataset: str = typer.Option("shapes10"),
+    dataset: str | None = typer.Option(None, help="Default: the space's embedded dataset."),
     preset: str = typer.Option("small"),
-    recipe: str = typer.Option("nb201"),
+    recipe: str | None = typer.Option(None, help="Default: the space's recipe."),
     epochs: int | None = typer.Option(None),
     command: str = typer.Option("", help="The build command, recorded in the file."),
 ) -> None:
