@@ -253,7 +253,43 @@ def load_benchmark(kind: str, **options: Any) -> Benchmark:
     missing = [n for n, d in accepted.items() if d is inspect.Parameter.empty and n not in options]
     if missing:
         raise ValueError(f"benchmark {kind!r} needs option(s): {', '.join(missing)}")
+    check_option_values(kind, options, accepted)
     return loader(**options)
+
+
+class OptionTypeError(TypeError, ValueError):
+    """A benchmark option of the wrong type: a `TypeError` for the API, and a `ValueError`
+    (a usage error) where the value came from a command line or a spec."""
+
+
+#: options whose meaning bounds them, whichever benchmark takes them
+_OPTION_MINIMUM = {"seed": 0, "repeat": 0, "epochs": 1, "threads": 1}
+
+
+def check_option_values(kind: str, options: dict[str, Any], accepted: dict[str, Any]) -> None:
+    """Each value's type against its default's (an int option takes an int, not 3.7, "abc" or
+    True; a float option an int or float; a str option a str) and the bounds of well-known
+    options (seed >= 0, epochs >= 1, ...): a `TypeError`/`ValueError` naming the option, not a
+    failure deep inside the loader."""
+    for name, value in options.items():
+        default = accepted.get(name, inspect.Parameter.empty)
+        where = f"benchmark {kind!r} option {name}"
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise OptionTypeError(f"{where} expects true or false, got {value!r}")
+        elif isinstance(default, int) and not is_int:
+            raise OptionTypeError(f"{where} expects an integer, got {value!r}")
+        elif isinstance(default, float) and (isinstance(value, bool)
+                                             or not isinstance(value, (int, float))):
+            raise OptionTypeError(f"{where} expects a number, got {value!r}")
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise OptionTypeError(f"{where} expects text, got {value!r}")
+        if name in _OPTION_MINIMUM and value is not None:
+            if not is_int:
+                raise OptionTypeError(f"{where} expects an integer, got {value!r}")
+            if value < _OPTION_MINIMUM[name]:
+                raise ValueError(f"{where} must be >= {_OPTION_MINIMUM[name]}, got {value}")
 
 
 def _loader(kind: str) -> Callable[..., Benchmark]:

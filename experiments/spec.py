@@ -93,7 +93,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     if not path.is_file():
         raise SpecError(f"{path}: no such spec file")
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file (a sweep spec is UTF-8 TOML)") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     return parse_spec(data, source=str(path))
@@ -101,7 +103,7 @@ def load_spec(path: str | Path) -> SweepSpec:
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
     """Validate a spec dict; every problem is a `SpecError` naming `source` and the key."""
-    from benchmarks.base import benchmark_options, list_benchmarks
+    from benchmarks.base import benchmark_options, check_option_values, list_benchmarks
     from predictors import list_predictors
     from predictors.base import check_numeric_params
 
@@ -164,6 +166,10 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
             if option not in accepted:
                 raise fail(f"{key}.{option}", f"unknown option for benchmark kind "
                                               f"{entry['kind']!r}; it takes {', '.join(accepted)}")
+        try:  # values too (seed = -4, epochs = "x"): before any cell
+            check_option_values(entry["kind"], options, accepted)
+        except (TypeError, ValueError) as exc:
+            raise fail(key, str(exc)) from None
         label = entry.get("label") or f"{entry['kind']}-{_digest(options)}"
         benchmarks.append(BenchmarkSpec(entry["kind"], tuple(sorted(options.items())), label))
 

@@ -83,3 +83,30 @@ def test_search_param_values_fail_cleanly(tmp_path, param, problem):
                                       "--param", param, "-o", str(out)])
     assert result.exit_code == 2 and problem in result.output, result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("options, error, problem", [
+    (dict(seed=3.7), TypeError, "option seed expects an integer, got 3.7"),
+    (dict(seed=True), TypeError, "option seed expects an integer, got True"),
+    (dict(seed="abc"), TypeError, "option seed expects an integer"),
+    (dict(seed=-4), ValueError, "option seed must be >= 0, got -4"),
+])
+def test_benchmark_option_values_are_checked_before_loading(options, error, problem):
+    with pytest.raises(error, match=problem):
+        load_benchmark("default", **options)
+    with pytest.raises(ValueError, match=problem):  # a usage error for the CLI too
+        load_benchmark("default", **options)
+
+
+def test_sweep_spec_values_and_binary_files_are_named(tmp_path):
+    from experiments.spec import SpecError, load_spec
+
+    binary = tmp_path / "spec.toml"
+    binary.write_bytes(b"\x00\x01\xff\xfe garbage")
+    with pytest.raises(SpecError, match="spec.toml: not a text file"):
+        load_spec(binary)
+    spec = tmp_path / "seed.toml"
+    spec.write_text('[sweep]\nseeds = "0"\n[[benchmarks]]\nkind = "default"\nseed = -4\n'
+                    '[[predictors]]\nname = "xgb"\n')
+    with pytest.raises(SpecError, match=r"benchmarks\[0\].*option seed must be >= 0, got -4"):
+        load_spec(spec)

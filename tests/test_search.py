@@ -7,6 +7,7 @@ restriction, zc_ensemble's one score scale per search, and the regret study scri
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 
@@ -244,6 +245,30 @@ def test_cli_search_writes_skips_and_plots(tmp_path) -> None:
     assert again.exit_code == 0, again.output
     assert stamps == {p.name: p.stat().st_mtime_ns for p in (out / "trajectories").glob("*.csv")}
     assert pd.read_csv(out / "trajectories.csv")["arch"].tolist() == frame["arch"].tolist()
+    # a trajectory cut in half (a copy interrupted) fails its completeness marker: redone
+    cut = sorted((out / "trajectories").glob("*.csv"))[0]
+    text = cut.read_text()
+    cut.write_text(text[: len(text) // 2])
+    third = _cli(*args)
+    assert third.exit_code == 0, third.output
+    redone = cut.read_text()  # run again: whole, the same archs (only the clocks differ)
+    assert redone.splitlines()[-1].startswith("# complete rows=10 sha256=")
+    assert redone != text[: len(text) // 2] and _archs(redone) == _archs(text)
+    others = {p.name: p.stat().st_mtime_ns for p in (out / "trajectories").glob("*.csv")
+              if p != cut}
+    assert others == {k: v for k, v in stamps.items() if k != cut.name}  # the rest trusted
+    # one edited value: the marker's checksum no longer matches, so the run is redone too
+    lines = text.splitlines(keepends=True)
+    lines[1] = lines[1].replace("0", "1", 1)
+    edited = "".join(lines)
+    cut.write_text(edited)
+    assert _cli(*args).exit_code == 0
+    assert cut.read_text() != edited and _archs(cut.read_text()) == _archs(text)
+
+
+def _archs(trajectory_text: str) -> list[str]:
+    body = trajectory_text.rstrip("\n").rpartition("\n")[0]
+    return pd.read_csv(io.StringIO(body))["arch"].tolist()
 
 
 @pytest.mark.parametrize("args,message", [
@@ -255,6 +280,8 @@ def test_cli_search_writes_skips_and_plots(tmp_path) -> None:
      "gives no predictive std"),
     (["--algo", "re", "--param", "k=3"], "--param k is not a parameter"),
     (["--benchmark", "nope"], "unknown benchmark kind 'nope'"),
+    (["--benchmark", "default:seed=abc"], "option seed expects an integer, got 'abc'"),
+    (["--benchmark", "default:seed=-4"], "option seed must be >= 0, got -4"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(args, message) -> None:
     result = _cli("--budget", "5", "--seeds", "0", *args)
