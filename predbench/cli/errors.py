@@ -50,3 +50,45 @@ def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise usage_error(usage_message(exc)) from None
 
     return wrapper
+
+
+def check_number(value: float | None, flag: str, minimum: float = 0.0,
+                 strict: bool = False) -> float | None:
+    """A finite number >= `minimum` (> with `strict`), or None; a ValueError naming `flag`."""
+    import math
+
+    if value is None:
+        return None
+    ok = math.isfinite(value) and (value > minimum if strict else value >= minimum)
+    if not ok:
+        bound = f"{'>' if strict else '>='} {minimum:g}"
+        raise ValueError(f"{flag} must be a finite number {bound}, got {value}")
+    return value
+
+
+def check_output_path(path: object, flag: str) -> None:
+    """`path` can be created: its nearest existing ancestor is a folder (not a file) and the
+    path itself is not a folder where a file is written, or the reverse (ValueError naming
+    `flag`). Checked before any work, so that a command never fails at its end."""
+    from pathlib import Path
+
+    target = Path(str(path))
+    probe = target
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe != target and not probe.is_dir():
+        raise ValueError(f"{flag}: cannot create {target}: {probe} is a file, not a folder")
+
+
+def check_input_path(path: object, flag: str, folder: bool | None = None) -> None:
+    """`path` exists (a folder when `folder` is True, a file when False); ValueError naming
+    `flag` otherwise."""
+    from pathlib import Path
+
+    p = Path(str(path))
+    if not p.exists():
+        raise ValueError(f"{flag}: {p} does not exist")
+    if folder is True and not p.is_dir():
+        raise ValueError(f"{flag}: {p} is not a folder")
+    if folder is False and not p.is_file():
+        raise ValueError(f"{flag}: {p} is not a file")

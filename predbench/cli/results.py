@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from predbench.cli.console import make_console
-from predbench.cli.errors import one_line_errors
+from predbench.cli.errors import check_number, check_output_path, one_line_errors
 
 console = make_console()
 RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",
@@ -41,6 +41,7 @@ def plot(results: Path = RESULTS_OPTION,
     """Pareto plot, budget heat map and Kendall-tau curves (PNG and SVG)."""
     from experiments.report import write_plots
 
+    check_output_path(out, "--out")
     for name, paths in write_plots(load_results(results), out).items():
         console.print(f"{name}: " + ", ".join(str(p) for p in paths))
 
@@ -52,6 +53,7 @@ def report(results: Path = RESULTS_OPTION,
     """One self-contained HTML page with the tables and plots."""
     from experiments.report import write_report
 
+    check_output_path(out, "--out")
     console.print(f"wrote {write_report(load_results(results), out, title)}")
 
 
@@ -69,6 +71,8 @@ def recommend(
 
     if top < 1:
         raise ValueError(f"--top must be >= 1, got {top}")
+    check_number(init_seconds, "--init-seconds")
+    check_number(query_seconds, "--query-seconds")
     configs = configurations(load_results(results))
     chosen = pick(configs, init_seconds, query_seconds, top)
     if chosen.empty:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from predbench.cli.errors import one_line_errors
+from predbench.cli.errors import check_number, check_output_path, one_line_errors
 from predbench.cli.sweep import console, progress_bar
 
 if TYPE_CHECKING:
@@ -190,8 +190,8 @@ def search(
     check_split(split)
     if budget is not None and budget < 1:
         raise ValueError(f"--budget must be >= 1, got {budget}")
-    if budget_seconds is not None and budget_seconds <= 0:
-        raise ValueError(f"--budget-seconds must be > 0, got {budget_seconds}")
+    check_number(budget_seconds, "--budget-seconds", strict=True)
+    check_output_path(out, "--out")
     params = parse_key_values(param, "--param")
     predictor_params = parse_key_values(predictor_param, "--predictor-param")
     kind, options = parse_benchmark_spec(benchmark, space)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from predbench.cli.console import make_console
-from predbench.cli.errors import one_line_errors, print_usage_error
+from predbench.cli.errors import check_output_path, one_line_errors, print_usage_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -109,6 +109,9 @@ def sweep(
 
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
+    check_output_path(db, "--db")
+    if export is not None:
+        check_output_path(export, "--export")
     spec = load_spec(spec_path)
     with progress_bar() as bar:
         task = bar.add_task("sweep", total=None)
@@ -149,6 +152,7 @@ def run(
         raise ValueError(f"--seeds must be >= 1, got {seeds}")
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
+    check_output_path(out, "--out")
     with progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
