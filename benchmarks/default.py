@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.datasets import ImageData, load_dataset
 from benchmarks.recipes import Recipe
-from benchmarks.store import EPOCH_FIELDS, Job, RunStore
+from benchmarks.store import EPOCH_FIELDS, BaseRunStore, Job
 from search_spaces import Arch, get_search_space
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -34,7 +34,7 @@ DEFAULT_FILE = DATA_DIR / "default_nb201_shapes10.npz"
 _ARRAYS = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")
 
 
-def export_npz(store: RunStore, job: Job, out: str | Path, command: str = "",
+def export_npz(store: BaseRunStore, job: Job, out: str | Path, command: str = "",
                seeds: tuple[int, ...] | None = None) -> int:
     """Write the done runs of `job` (all seeds, or `seeds`) to `out`; returns the row count.
     Written to a temporary file and renamed, so a reader never sees half a file."""
@@ -97,7 +97,7 @@ def read_npz(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def import_npz(store: RunStore, path: str | Path) -> tuple[Job, int]:
+def import_npz(store: BaseRunStore, path: str | Path) -> tuple[Job, int]:
     """Insert the runs of a shipped file into `store` as done; returns (its job, rows added)."""
     meta, arrays = read_npz(path)
     recipe = Recipe(**meta["recipe"])

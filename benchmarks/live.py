@@ -2,6 +2,8 @@
 and `run_workers`, the multi-process filler behind `predbench train`.
 
 `load_benchmark("live", space="nb201", dataset="shapes10", preset="small", db="results/live.db")`
+— `db` is an SQLite file or a PostgreSQL URL (`postgresql://user@host:port/name`), see
+`benchmarks.store.open_run_store`. The Ray executor of `predbench train` is in `live_ray.py`.
 
 Image spaces train on image datasets (`benchmarks.datasets`, default `shapes10`, recipe `nb201`);
 token spaces (`nlp`) on token datasets (`benchmarks.text_data`, default the embedded
@@ -23,7 +25,16 @@ import numpy as np
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.datasets import DEFAULT_DATASET, IMAGE_SIZES, ImageData, load_dataset
 from benchmarks.recipes import Recipe, get_recipe
-from benchmarks.store import EPOCH_FIELDS, Claim, Heartbeat, Job, LostClaim, RunStore
+from benchmarks.store import (
+    EPOCH_FIELDS,
+    Claim,
+    Heartbeat,
+    Job,
+    LostClaim,
+    describe_db,
+    is_db_url,
+    open_run_store,
+)
 from benchmarks.text_data import DEFAULT_TEXT_DATASET, TEXT_DATASETS, TextData, load_text_dataset
 from search_spaces import Arch, SearchSpace, get_search_space
 
@@ -120,18 +131,20 @@ def sample_archs(space: SearchSpace, n: int, seed: int = 0) -> list[Arch]:
 # -- workers ------------------------------------------------------------------------------------
 def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
          device: str = "cpu", threads: int | None = None, parent: int | None = None,
-         data_root: str | None = None, stale_after: float = 3600.0) -> int:
-    """A worker: claim pending runs of the job until none is left, train each, record it.
-    Waits while other live workers still hold runs (one of them may die and need taking over).
-    Exits when its `parent` process is gone. Returns the number of runs it finished."""
+         data_root: str | None = None, stale_after: float | None = None, tag: str = "") -> int:
+    """A worker: claim pending runs of the job in the store `db` (a path or a URL) until none
+    is left, train each, record it. Waits while other live workers still hold runs (one of them
+    may die and need taking over). Exits when its `parent` process is gone (None: no such
+    check, as under Ray, which ends a dead driver's tasks itself). `tag` marks its token (see
+    `RunStore.finished_with`). Returns the number of runs it finished."""
     from benchmarks.training import train_arch
 
-    store = RunStore(db, stale_after=stale_after)
+    store = open_run_store(db, stale_after=stale_after)
     recipe = Recipe.from_json(recipe_json)
     job = make_job(space_name, dataset, preset, recipe)
     space = get_search_space(space_name)
     data = load_training_data(dataset, root=data_root)
-    token = store.new_token()
+    token = store.new_token(tag)
     finished = 0
 
     def orphaned() -> bool:
@@ -170,10 +183,12 @@ def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
 
 def run_workers(db: str | Path, space: str, dataset: str, preset: str, recipe: Recipe,
                 workers: int = 1, device: str = "cpu", threads: int | None = None,
-                data_root: str | None = None, stale_after: float = 3600.0) -> list[mp.Process]:
-    """Start `workers` worker processes (spawned: a fresh torch per process) and return them.
-    On CPU each gets `threads` intra-op threads (default: the cores split evenly; one thread
-    each when there are at least as many workers as cores)."""
+                data_root: str | None = None, stale_after: float | None = None, tag: str = ""
+                ) -> list[mp.Process]:
+    """Start `workers` worker processes (spawned: a fresh torch per process) on the store `db`
+    (a path or a URL) and return them. On CPU each gets `threads` intra-op threads (default:
+    the cores split evenly; one thread each when there are at least as many workers as cores).
+    The Ray executor: `benchmarks.live_ray.run_ray_workers`."""
     if threads is None and device == "cpu":
         threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     ctx = mp.get_context("spawn")
@@ -181,7 +196,7 @@ def run_workers(db: str | Path, space: str, dataset: str, preset: str, recipe: R
     for _ in range(max(1, int(workers))):
         p = ctx.Process(target=work, daemon=False,
                         args=(str(db), space, dataset, preset, recipe.to_json(), device,
-                              threads, os.getpid(), data_root, stale_after))
+                              threads, os.getpid(), data_root, stale_after, tag))
         p.start()
         procs.append(p)
     return procs
@@ -202,7 +217,8 @@ class LiveBenchmark(Benchmark):
         self.space.preset_params(preset)  # unknown preset: a clear error now, not at training
         self.dataset, self.recipe = resolve_training(self.space, dataset, recipe, epochs)
         self.preset = preset
-        self.path = Path(db)
+        self.db = db if is_db_url(db) else Path(db)
+        self.path = None if is_db_url(db) else Path(db)  # the SQLite file (None: a URL)
         self.seed = int(seed)
         self.device = device or "auto"
         self.threads = threads
@@ -210,7 +226,7 @@ class LiveBenchmark(Benchmark):
         self._data: ImageData | TextData | None = None
         self.max_epochs = self.recipe.epochs
         self.job = make_job(self.space.name, self.dataset, preset, self.recipe)
-        self.store = RunStore(self.path)
+        self.store = open_run_store(self.db)
 
     @property
     def data(self) -> ImageData | TextData:
@@ -219,7 +235,7 @@ class LiveBenchmark(Benchmark):
         return self._data
 
     def describe(self) -> str:
-        return (f"{self.path}, space {self.space.name}, dataset {self.dataset}, preset "
+        return (f"{describe_db(self.db)}, space {self.space.name}, dataset {self.dataset}, preset "
                 f"{self.preset}, recipe {self.recipe.name}/{self.recipe.hash}, seed {self.seed}")
 
     def archs(self) -> list[Arch]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.spec import BenchmarkSpec, PredictorSpec, SweepSpec
-from experiments.sweep_store import Key, SweepStore
+from experiments.sweep_store import Key, SweepStore, open_sweep_store
 
 EXECUTORS = ("local", "ray")
 
@@ -86,12 +86,13 @@ def run_cell(cell: Cell) -> tuple[Key, dict[str, Any]]:
 def run_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
               executor: str = "local", on_progress: Callable[[int, int], None] | None = None,
               ray_address: str | None = None) -> SweepStore:
-    """Run every cell of `spec` not yet in the store at `store_path`; return the store."""
+    """Run every cell of `spec` not yet in the store at `store_path` (an SQLite file or a
+    PostgreSQL URL); return the store."""
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    store = SweepStore(store_path)
+    store = open_sweep_store(store_path)
     # rows of one store must come from one protocol: the same test size, sampler and split
     store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
                           "split": spec.split})

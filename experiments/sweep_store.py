@@ -1,4 +1,6 @@
-"""The sweep store: one SQLite file (WAL mode), one row per evaluated cell.
+"""The sweep store: one SQLite file (WAL mode), or a PostgreSQL database
+(`postgresql://user@host:port/name`, `experiments/sweep_store_postgres.py`), one row per
+evaluated cell; `open_sweep_store(db)` picks by the string.
 
 A row is keyed by (benchmark label, predictor label, train_size, fidelity, seed) — the labels
 name the spec entries, so two parameterisations of one predictor, or two benchmarks of the same
@@ -40,8 +42,14 @@ class SweepStore:
     """The sweep store at `path` (created when absent): one evaluated result row per cell. Not
     the run store of `benchmarks.store.RunStore`, which holds live-training runs."""
 
+    backend = "sqlite"
+
     def __init__(self, path: str | Path):
+        if "://" in str(path):
+            raise ValueError(f"{path}: a database URL, not a file; open it with "
+                             f"experiments.sweep_store.open_sweep_store")
         self.path = Path(path)
+        self.location = str(self.path)
         self._check_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -82,35 +90,43 @@ class SweepStore:
                 raise ValueError(f"{self.path}: not a predbench sweep store: the file is not an "
                                  f"SQLite database (it starts with {head[:8]!r})")
 
+    # -- the backend: `?` placeholders; PostgreSQL overrides these -------------------------
+    def _execute(self, sql: str, args: tuple = ()) -> Any:
+        return self._db.execute(sql, args)
+
+    def _commit(self) -> None:
+        self._db.commit()
+
     def check_protocol(self, protocol: dict[str, Any]) -> None:
         """Record the sweep protocol (test size, sampler, split) on first use; a later sweep
         with another protocol would mix incomparable rows, so it is refused."""
-        stored = self._db.execute("SELECT value FROM meta WHERE key='protocol'").fetchone()
+        stored = self._execute("SELECT value FROM meta WHERE key='protocol'").fetchone()
         text = json.dumps(protocol, sort_keys=True)
         if stored is None:
             if len(self):
                 return  # a store from before protocols were recorded: its rows say theirs
-            self._db.execute("INSERT INTO meta VALUES ('protocol', ?)", (text,))
-            self._db.commit()
+            self._execute("INSERT INTO meta VALUES ('protocol', ?)", (text,))
+            self._commit()
         elif json.loads(stored[0]) != protocol:
             theirs = ", ".join(f"{k}={v}" for k, v in sorted(json.loads(stored[0]).items()))
-            raise ValueError(f"{self.path} holds rows made with {theirs}; this sweep uses "
+            raise ValueError(f"{self.location} holds rows made with {theirs}; this sweep uses "
                              f"{', '.join(f'{k}={v}' for k, v in sorted(protocol.items()))} "
                              f"— use another --db")
 
     def keys(self) -> set[Key]:
-        return {tuple(r) for r in self._db.execute(
+        return {tuple(r) for r in self._execute(
             "SELECT benchmark, predictor_label, train_size, fidelity, seed FROM results")}
 
     def add(self, key: Key, row: dict[str, Any]) -> None:
         """Store one row (replacing an earlier one with the same key)."""
-        self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
-                         (*key, json.dumps(_plain(row))))
-        self._db.commit()
+        self._execute("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (benchmark, "
+                      "predictor_label, train_size, fidelity, seed) DO UPDATE SET "
+                      "row_json = excluded.row_json", (*key, json.dumps(_plain(row))))
+        self._commit()
 
     def frame(self) -> pd.DataFrame:
         rows = [json.loads(r[0]) | {"benchmark": r[1], "predictor_label": r[2]}
-                for r in self._db.execute(
+                for r in self._execute(
                     "SELECT row_json, benchmark, predictor_label FROM results "
                     "ORDER BY benchmark, predictor_label, seed, train_size, fidelity")]
         return pd.DataFrame(rows)
@@ -129,7 +145,7 @@ class SweepStore:
         return path
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+        return int(self._execute("SELECT COUNT(*) FROM results").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
@@ -147,10 +163,36 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def is_sweep_db_url(db: object) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def open_sweep_store(db: str | Path) -> SweepStore:
+    """The sweep store `db` names: a `postgresql://` URL, or an SQLite file path."""
+    if is_sweep_db_url(db):
+        from experiments.sweep_store_postgres import PostgresSweepStore
+
+        return PostgresSweepStore(str(db))
+    if "://" in str(db):
+        scheme = str(db).split("://", 1)[0]
+        from benchmarks.store import mask_url
+
+        raise ValueError(f"{mask_url(str(db))}: unsupported database URL scheme {scheme!r}; "
+                         f"expected a file path or postgresql://user@host:port/name")
+    return SweepStore(db)
+
+
 def read_rows(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Concatenate results from stores (.db) and tables (.csv/.parquet)."""
+    """Concatenate results from stores (.db files, PostgreSQL URLs) and tables
+    (.csv/.parquet)."""
     frames = []
-    for p in map(Path, paths):
+    for given in paths:
+        if is_sweep_db_url(given):
+            store = open_sweep_store(given)
+            frames.append(store.frame())
+            store.close()
+            continue
+        p = Path(given)
         if p.suffix == ".db":
             store = SweepStore(p)
             frames.append(store.frame())

@@ -1,5 +1,6 @@
-"""The SQLite run store: claims, epochs, status, two concurrent worker processes, dead-claim
-reclaim, lost claims, and corrupt or foreign database files."""
+"""The run store on both backends (`store_db`: SQLite and PostgreSQL): claims, epochs, status,
+two concurrent worker processes, lost claims, heartbeats; and SQLite's own rules: dead-claim
+reclaim by pid, corrupt or foreign database files. PostgreSQL's own: test_store_postgres.py."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.store import Job, LostClaim, RunStore, StoreError
+from benchmarks.store import BaseRunStore, Job, LostClaim, RunStore, StoreError, open_run_store
 from predbench.cli import app
 
 JOB = Job("nb201", "digits", "small", "abc123", "{}")
 ROW = dict(train_loss=1.0, train_acc=50.0, val_loss=1.1, val_acc=48.0, seconds=0.1)
 
 
-def test_claim_record_finish_roundtrip(tmp_path: Path) -> None:
-    store = RunStore(tmp_path / "s.db")
+def _sql(store: BaseRunStore, statement: str, args: tuple = ()) -> None:
+    """Change the store behind its back (`?` placeholders, either backend)."""
+    with store._tx():
+        store._execute(statement, args)
+
+
+def test_claim_record_finish_roundtrip(store_db: str) -> None:
+    store = open_run_store(store_db)
     assert store.enqueue(JOB, ["a", "b"], seeds=[0, 1]) == 4
     assert store.enqueue(JOB, ["a", "c"]) == 1  # (a, 0) already queued
     token = store.new_token()
@@ -37,12 +44,21 @@ def test_claim_record_finish_roundtrip(tmp_path: Path) -> None:
     assert r["status"] == "done" and r["test_acc"] == 47.5 and len(r["epochs"]) == 2
     assert store.status(JOB, "c") == ("failed", "non-finite training loss at epoch 1, step 3")
     assert store.retry_failed(JOB) == 1 and store.status(JOB, "c")[0] == "pending"
-    with sqlite3.connect(tmp_path / "s.db") as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    c3 = store.claim(JOB, token)
+    store.record_epoch(c3, 1, ROW)
+    store.record_epoch(c3, 1, dict(ROW, val_acc=49.0))  # an epoch written again: replaced
+    store.release(c3)
+    assert store.counts(JOB)["pending"] == 4 and store.running(JOB) == []
+    again = store.claim(JOB, token)  # the oldest pending run: that one, its epochs dropped
+    assert (again.arch, again.seed) == (c3.arch, c3.seed)
+    assert store.result(JOB, c3.arch, c3.seed)["epochs"] == []
+    if store.backend == "sqlite":
+        with sqlite3.connect(store_db) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def _fake_worker(path: str, out: mp.Queue, start: mp.Barrier) -> None:
-    store = RunStore(path)
+    store = open_run_store(path)
     token = store.new_token()
     mine = []
     start.wait()  # both race for the same queue from the same moment
@@ -55,10 +71,12 @@ def _fake_worker(path: str, out: mp.Queue, start: mp.Barrier) -> None:
     out.put(mine)
 
 
-def test_two_concurrent_workers_never_share_a_run(tmp_path: Path) -> None:
-    path = str(tmp_path / "s.db")
+def test_two_concurrent_workers_never_share_a_run(store_db: str) -> None:
+    path = store_db
     archs = [f"arch{i}" for i in range(120)]
-    RunStore(path).enqueue(JOB, archs)
+    seed = open_run_store(path)
+    seed.enqueue(JOB, archs)
+    seed.close()
     ctx = mp.get_context("fork")
     q, start = ctx.Queue(), ctx.Barrier(2)
     procs = [ctx.Process(target=_fake_worker, args=(path, q, start)) for _ in range(2)]
@@ -69,7 +87,7 @@ def test_two_concurrent_workers_never_share_a_run(tmp_path: Path) -> None:
         p.join(timeout=60)
     assert all(got), "both workers should have claimed runs"
     assert sorted(got[0] + got[1]) == sorted(archs)  # each exactly once, none lost
-    store = RunStore(path)
+    store = open_run_store(path)
     assert store.counts(JOB)["done"] == 120
     assert all(r["attempts"] == 1 and len(r["epochs"]) == 3 for r in store.results(JOB))
 
@@ -134,8 +152,8 @@ def test_corrupt_and_foreign_files_are_clear_errors(tmp_path: Path) -> None:
     assert len(err.strip().splitlines()) == 1
 
 
-def test_store_throughput_is_far_above_training_rate(tmp_path: Path) -> None:
-    store = RunStore(tmp_path / "s.db")
+def test_store_throughput_is_far_above_training_rate(store_db: str) -> None:
+    store = open_run_store(store_db)
     store.enqueue(JOB, [f"a{i}" for i in range(50)])
     token = store.new_token()
     t0 = time.perf_counter()
@@ -148,8 +166,8 @@ def test_store_throughput_is_far_above_training_rate(tmp_path: Path) -> None:
     assert per_run < 0.5, per_run
 
 
-def test_import_marks_queued_runs_done(tmp_path: Path) -> None:
-    store = RunStore(tmp_path / "s.db")
+def test_import_marks_queued_runs_done(store_db: str) -> None:
+    store = open_run_store(store_db)
     store.enqueue(JOB, ["a", "b"])
     epochs = [dict(ROW)] * 2
     assert store.insert_done(JOB, "a", 0, epochs, 40.0)        # queued -> done
@@ -186,17 +204,16 @@ def test_stale_after_must_exceed_the_heartbeat_interval(tmp_path: Path, bad) -> 
     assert "Traceback" not in result.output and not (tmp_path / "t.db").exists()
 
 
-def test_heartbeat_thread_keeps_a_long_epoch_alive(tmp_path: Path) -> None:
+def test_heartbeat_thread_keeps_a_long_epoch_alive(store_db: str) -> None:
     from benchmarks.store import Heartbeat
 
-    store = RunStore(tmp_path / "s.db")
+    store = open_run_store(store_db)
     store.enqueue(JOB, ["a"])
     claim = store.claim(JOB, store.new_token())
-    with sqlite3.connect(tmp_path / "s.db") as db:
-        db.execute("UPDATE runs SET heartbeat=0 WHERE arch='a'")
-    with Heartbeat(tmp_path / "s.db", claim, interval=0.05):
+    _sql(store, "UPDATE runs SET heartbeat=0 WHERE arch='a'")
+    with Heartbeat(store_db, claim, interval=0.05):
         time.sleep(0.4)
-    beat = store._db.execute("SELECT heartbeat FROM runs WHERE arch='a'").fetchone()[0]
+    beat = store._one("SELECT heartbeat FROM runs WHERE arch='a'")[0]
     assert time.time() - beat < 5
     store.finish(claim, "done", 1.0)
     assert not store.beat(claim)  # finished: no longer ours to beat
@@ -219,18 +236,21 @@ def test_train_rejects_bad_options_before_any_work(tmp_path: Path, args, problem
     assert not db.exists()
 
 
-def test_finished_by_counts_only_this_commands_workers(tmp_path: Path) -> None:
+def test_finished_by_counts_only_this_commands_workers(store_db: str) -> None:
     """Issue 20: two `train` commands on one store each reported the other's runs as new."""
     import os
 
-    store = RunStore(tmp_path / "s.db")
+    store = open_run_store(store_db)
     store.enqueue(JOB, ["a", "b", "c"])
-    t0 = time.time()
-    for _ in range(3):
-        c = store.claim(JOB, store.new_token())
+    t0 = time.time() - 1.0  # the database's clock may lag this process's by a little
+    for tag in ("mine", "mine", "theirs"):
+        c = store.claim(JOB, store.new_token(tag))
         store.finish(c, "done", 1.0)
-    with sqlite3.connect(tmp_path / "s.db") as db:  # run c: another command's worker
-        db.execute("UPDATE runs SET pid=999999 WHERE arch='c'")
+    _sql(store, "UPDATE runs SET pid=999999 WHERE arch='c'")  # run c: another command's worker
+    assert store.finished_with(JOB, "mine") == 2 and store.finished_with(JOB, "theirs") == 1
+    assert store.finished_with(JOB, "nobody") == 0
+    with pytest.raises(ValueError, match="worker tag"):
+        store.finished_with(JOB, "a%")
     assert store.finished_by(JOB, [os.getpid()], t0) == 2
     assert store.finished_by(JOB, [999999], t0) == 1
     assert store.finished_by(JOB, [os.getpid()], time.time() + 10) == 0

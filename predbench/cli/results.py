@@ -11,14 +11,22 @@ from predbench.cli.console import make_console
 from predbench.cli.errors import check_number, check_output_path, one_line_errors
 
 console = make_console()
-RESULTS_OPTION = typer.Option(Path("results"), "--results", "-r",
-                              help="Sweep store (.db), table (.csv/.parquet) or a folder of them.")
+RESULTS_OPTION = typer.Option("results", "--results", "-r",
+                              help="Sweep store (.db or postgresql://...), table (.csv/.parquet) "
+                                   "or a folder of them.")
 
 
-def load_results(path: Path):
-    from experiments.sweep_store import read_rows
+def load_results(given: str | Path):
+    from experiments.sweep_store import is_sweep_db_url, read_rows
 
-    path = Path(path)
+    if is_sweep_db_url(given):
+        rows = read_rows([str(given)])
+        if rows.empty or "kendalltau" not in rows:
+            from benchmarks.store import mask_url
+
+            raise ValueError(f"{mask_url(str(given))}: holds no result rows")
+        return rows
+    path = Path(given)
     if path.is_dir():
         files = sorted(path.glob("*.db")) or sorted(path.glob("*.csv")) + \
             sorted(path.glob("*.parquet"))
@@ -35,7 +43,7 @@ def load_results(path: Path):
 
 
 @one_line_errors
-def plot(results: Path = RESULTS_OPTION,
+def plot(results: str = RESULTS_OPTION,
          out: Path = typer.Option(Path("results/plots"), "--out", "-o", help="Output folder.")
          ) -> None:
     """Pareto plot, budget heat map and Kendall-tau curves (PNG and SVG)."""
@@ -47,7 +55,7 @@ def plot(results: Path = RESULTS_OPTION,
 
 
 @one_line_errors
-def report(results: Path = RESULTS_OPTION,
+def report(results: str = RESULTS_OPTION,
            out: Path = typer.Option(Path("results/report"), "--out", "-o", help="Output folder."),
            title: str = typer.Option("predbench report", "--title")) -> None:
     """One self-contained HTML page with the tables and plots."""
@@ -62,7 +70,7 @@ def recommend(
     init_seconds: float = typer.Option(..., "--init-seconds", help="Initialization budget [s]."),
     query_seconds: float = typer.Option(..., "--query-seconds",
                                         help="Query budget per architecture [s]."),
-    results: Path = RESULTS_OPTION,
+    results: str = RESULTS_OPTION,
     top: int = typer.Option(10, "--top", help="How many to list."),
 ) -> None:
     """Which predictor to use within these budgets: the measured Pareto front, ranked."""

@@ -97,7 +97,8 @@ def failure_lines(rows) -> list[str]:
 @one_line_errors
 def sweep(
     spec_path: Path = typer.Argument(..., help="Sweep spec (TOML): benchmarks, predictors, grid."),
-    db: Path = typer.Option(Path("results/sweep.db"), "--db", help="Sweep store (SQLite)."),
+    db: str = typer.Option("results/sweep.db", "--db",
+                           help="Sweep store: an SQLite file or postgresql://user@host:port/name."),
     workers: int = typer.Option(1, "--workers", "-w", help="Parallel worker processes."),
     executor: str = typer.Option("local", "--executor", help="local (processes) or ray."),
     ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster to join."),
@@ -109,7 +110,8 @@ def sweep(
 
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
-    check_output_path(db, "--db")
+    if "://" not in db:
+        check_output_path(db, "--db")
     if export is not None:
         check_output_path(export, "--export")
     spec = load_spec(spec_path)
@@ -122,7 +124,8 @@ def sweep(
         store = run_sweep(spec, db, workers=workers, executor=executor, on_progress=update,
                           ray_address=ray_address)
     frame = store.frame()
-    console.print(summary_table(frame, f"{spec_path.name}: {len(frame)} rows in {db}"))
+    console.print(summary_table(frame, f"{spec_path.name}: {len(frame)} rows in "
+                                       f"{store.location}"))
     for line in failure_lines(frame):
         console.print(f"[yellow]failures[/yellow] {line}")
     if export is not None:
