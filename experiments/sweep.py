@@ -151,7 +151,8 @@ def _run_ray(cells: list[Cell], workers: int, address: str | None) -> Iterator[t
         raise ValueError("the ray executor needs Ray: pip install -e '.[ray]'") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(address=address, num_cpus=None if address else workers,
+        # "local": a new instance, never a stale cluster found in RAY_ADDRESS or /tmp/ray
+        ray.init(address=address or "local", num_cpus=None if address else workers,
                  include_dashboard=False, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=1)(run_cell)
