@@ -18,6 +18,12 @@ mean of its finished runs (`runs(arch)` lists them). 341 runs finished; 4 diverg
 nan!", after 1 to 23 epochs). A cell whose every run diverged is kept as a failure: `failed()`
 names it with its reason and `curve` returns what its run logged (NaN after), but `archs()`
 holds only cells with a finished run, so that no predictor ever sees a diverged run as a label.
+
+Minibatches (`batch(n, seed)`, for zero-cost proxies): the package holds **no WikiText-2 corpus**,
+so a batch is **random tokens**, uniform over the 33,278-word vocabulary (`TokenBatches`): x and
+y are int64 [n, SEQUENCE_LENGTH], batch-first, y[:, t] the token after x[:, t] (next-token
+targets: both read from one random stream of length SEQUENCE_LENGTH + 1 per sequence). What a
+proxy measures on them is how the untrained network treats token sequences, not text.
 """
 
 from __future__ import annotations
@@ -30,20 +36,49 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from benchmarks.base import Benchmark, Curve, register_benchmark
 from benchmarks.tabular_base import file_error
 from search_spaces import Arch, get_search_space
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "nlp_wikitext2.npz"
+#: tokens per sequence of `batch`: 35, the truncated-backprop length of the classic WikiText-2 /
+#: PTB language models (Zaremba et al. 2014; PyTorch's word_language_model) and half the release's
+#: bptt 70 - long enough that gradients cross many recurrent steps, at half the cost per proxy
+SEQUENCE_LENGTH = 35
 DATASETS = ("wikitext2",)
 _ALIASES = {"wikitext-2": "wikitext2", "WikiText-2": "wikitext2"}
 
 
+class TokenBatches:
+    """Random token minibatches: `batch(n, seed)` -> (x, y), int64 [n, seq_len] batch-first,
+    tokens uniform over `num_classes` (the vocabulary), y[:, t] = x[:, t + 1] for t < seq_len - 1
+    and y[:, -1] one more token of the same stream. Deterministic in `seed`; holds no corpus
+    (there is none in the package) and nothing about any benchmark's labels."""
+
+    def __init__(self, num_classes: int, seq_len: int = SEQUENCE_LENGTH) -> None:
+        if int(num_classes) < 1 or int(seq_len) < 1:
+            raise ValueError(f"token batches need a vocabulary and a sequence length >= 1, got "
+                             f"{num_classes} and {seq_len}")
+        self.num_classes = int(num_classes)
+        self.seq_len = int(seq_len)
+
+    def batch(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if int(n) < 1:
+            raise ValueError(f"a token batch needs n >= 1 sequences, got {n}")
+        gen = torch.Generator().manual_seed(int(seed))
+        stream = torch.randint(0, self.num_classes, (int(n), self.seq_len + 1), generator=gen,
+                               dtype=torch.int64)
+        return stream[:, :-1].contiguous(), stream[:, 1:].contiguous()
+
+
 class NLPWikiText2Benchmark(Benchmark):
-    """The shipped NAS-Bench-NLP WikiText-2 curves (see the module docstring)."""
+    """The shipped NAS-Bench-NLP WikiText-2 curves (see the module docstring). `data` holds
+    only the random token minibatches (`TokenBatches`): there is no corpus to train on."""
 
     kind = "nlp"
+    has_batches = True
     _SERIES = ("train_loss", "val_loss", "test_loss", "epoch_seconds")
 
     def __init__(self, data: dict[str, np.ndarray]) -> None:
@@ -68,6 +103,7 @@ class NLPWikiText2Benchmark(Benchmark):
                                       for a, rows in self._runs.items()])
                       for name in self._SERIES}
         self._index = {a: i for i, a in enumerate(self._runs)}
+        self.data = TokenBatches(self.space.default_num_classes)
 
     # -- Benchmark ------------------------------------------------------------------------------
     def archs(self) -> list[Arch]:
@@ -92,6 +128,10 @@ class NLPWikiText2Benchmark(Benchmark):
         chosen = self._archs if archs is None else list(archs)
         rows = np.fromiter((self._cell(a) for a in chosen), dtype=np.int64)
         return 100.0 - self._mean["val_loss"][rows, -1]
+
+    def batch(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """n random token sequences (x, y), int64 [n, SEQUENCE_LENGTH]; see `TokenBatches`."""
+        return self.data.batch(n, seed)
 
     # -- this source's extras ---------------------------------------------------------------
     def _cell(self, arch: Arch | str) -> int:

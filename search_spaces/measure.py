@@ -27,3 +27,14 @@ def count_flops(network: nn.Module, input_shape: tuple[int, ...] = (1, 3, 32, 32
         return int(counter.get_total_flops())
     finally:
         network.train(was_training)
+
+
+#: the input a language model's FLOPs are counted on: one token of one sequence ([seq, batch])
+TOKEN_FLOPS_SHAPE = (1, 1)
+
+
+def count_token_flops(network: nn.Module) -> int:
+    """FLOPs per token of a language model taking token ids [seq, batch]: one forward pass of a
+    single token from the zero initial state (every matrix product runs once, the decoder's
+    included), so the count does not depend on a sequence length."""
+    return count_flops(network, TOKEN_FLOPS_SHAPE, torch.long)

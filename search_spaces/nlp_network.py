@@ -17,6 +17,11 @@ DropConnect `wdrop` on every linear weight that reads a non-x input (one mask pe
 release's `ParameterListWeightDrop`; it adds no parameters). `forward` returns the decoder's logits
 [seq, batch, vocab] (the release leaves the decoder to its split-softmax loss) and the new hidden
 states; inputs are token ids [seq, batch].
+
+Two hooks for zero-cost proxies, which change no parameter and no result: `forward` is
+`forward_embedded(embed(tokens))`, so the embedding output (the network's first continuous
+activation) can be differentiated; and every activation node is an `Activation` module (no
+parameters), so forward hooks can read its pre-activation.
 """
 
 from __future__ import annotations
@@ -51,6 +56,22 @@ class MultiLinear(nn.Module):
         return out
 
 
+class Activation(nn.Module):
+    """One activation node of a cell (tanh, sigmoid or leaky ReLU); parameter-free. A module
+    rather than a bare function only so that hooks can read its input."""
+
+    def __init__(self, op: str):
+        super().__init__()
+        self.op = op
+        self.fn = _ACT[op]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
+
+    def extra_repr(self) -> str:
+        return self.op
+
+
 class NLPCell(nn.Module):
     """One recurrent cell: (x, hidden states) -> new hidden states."""
 
@@ -62,6 +83,8 @@ class NLPCell(nn.Module):
         self.linears = nn.ModuleDict({
             n: MultiLinear([input_size if i == "x" else hidden_size for i in ins], hidden_size)
             for n, op, ins in self.nodes if op == "linear"})
+        self.activations = nn.ModuleDict({n: Activation(op) for n, op, _ in self.nodes
+                                          if op in _ACT})
 
     def forward(self, x: torch.Tensor, hidden: Sequence[torch.Tensor],
                 weights: dict[str, list[torch.Tensor]]) -> tuple[torch.Tensor, ...]:
@@ -77,7 +100,7 @@ class NLPCell(nn.Module):
             elif op == "elementwise_sum":
                 values[name] = args[0] + args[1]
             else:
-                values[name] = _ACT[op](args[0])
+                values[name] = self.activations[name](args[0])
         return tuple(values[f"h_new_{k}"] for k in range(self.num_hidden))
 
 
@@ -140,11 +163,20 @@ class NLPModel(nn.Module):
         nn.init.zeros_(self.decoder.bias)
 
     def forward(self, tokens: torch.Tensor, hidden: Sequence | None = None):
+        return self.forward_embedded(self.embed(tokens), hidden)
+
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Token ids [seq, batch] -> embeddings [seq, batch, emsize] (embedding-row dropout
+        `dropoute` in training): the first continuous activation of the network."""
         weight = self.encoder.weight
         if self.training and self.dropoute:
             mask = weight.new_empty(weight.size(0), 1).bernoulli_(1 - self.dropoute)
             weight = weight * mask / (1 - self.dropoute)
-        out = _locked_dropout(F.embedding(tokens, weight), self.dropouti, self.training)
+        return F.embedding(tokens, weight)
+
+    def forward_embedded(self, embedded: torch.Tensor, hidden: Sequence | None = None):
+        """`forward` from the embeddings on: (logits [seq, batch, vocab], new hidden states)."""
+        out = _locked_dropout(embedded, self.dropouti, self.training)
         new_hidden = []
         for i, layer in enumerate(self.layers):
             out, h = layer(out, None if hidden is None else hidden[i])

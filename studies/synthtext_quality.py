@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -69,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained for {time.time() - t0:.0f} s ({args.workers} worker(s), {args.threads} "
           f"thread(s) each); recipe {recipe.name}/{recipe.hash}, {recipe.epochs} epochs")
 
-    rows = {r["arch"]: r for r in store.results(job, seed=0)}
+    rows = {r["arch"]: r for r in store.results(job, statuses=("done", "failed"), seed=0)}
+    with sqlite3.connect(args.db) as db:  # each run's own wall seconds (training + evaluation)
+        wall = dict(db.execute("SELECT arch, seconds FROM runs WHERE seed = 0 AND recipe = ?",
+                               (recipe.hash,)).fetchall())
     live, real, run_s, train_s, failed = [], [], [], [], 0
     for arch, key in zip(chosen, keys):
         r = rows.get(key)
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         real.append(float(bench.final_val_acc([arch])[0]))
         if r["status"] == "done":
             live.append(r["epochs"][-1]["val_acc"])
-            run_s.append(r["seconds"])
+            run_s.append(float(wall.get(key) or math.nan))
             train_s.append(sum(e["seconds"] for e in r["epochs"]))
         else:
             live.append(-math.inf)  # failures rank last
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     rho = spearmanr(ranks, real_arr).statistic
     stats = stream_stats(load_text_dataset(dataset))
     final_loss = 100.0 - live_arr[np.isfinite(live_arr)]
-    q = np.percentile(run_s, [25, 50, 75]) if run_s else [math.nan] * 3
+    q = np.nanpercentile(run_s, [25, 50, 75]) if run_s else [math.nan] * 3
     qt = np.percentile(train_s, [25, 50, 75]) if train_s else [math.nan] * 3
     print(f"cells: {len(live)} ({failed} failed)")
     print(f"seconds per arch (run, incl. evaluation): median {q[1]:.1f} (IQR {q[0]:.1f}-"

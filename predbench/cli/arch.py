@@ -41,11 +41,12 @@ def arch_facts(space_name: str, text: str, num_classes: int | None, preset: str,
         num_classes = space.default_num_classes
     import torch  # after the checks: a usage error must not wait for torch
 
-    from search_spaces.measure import count_flops, count_parameters
+    from search_spaces.measure import TOKEN_FLOPS_SHAPE, count_flops, count_parameters
 
     network = space.build_network(arch, num_classes=num_classes, preset=preset)
+    shape: tuple[int, ...]
     if space.input_kind == "tokens":  # a language model: one token of one sequence
-        shape, dtype, what = (1, 1), torch.long, "flops_per_token"
+        shape, dtype, what = TOKEN_FLOPS_SHAPE, torch.long, "flops_per_token"
     else:
         in_channels = space.preset_params(preset).get("in_channels", 3)
         shape, dtype, what = (1, in_channels, resolution, resolution), torch.float32, "flops"

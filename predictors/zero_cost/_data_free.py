@@ -32,56 +32,74 @@
 
 `synflow_score` and `zen_score` alter the weights of the network they are given: the engine
 (`score.py`) hands them one copy.
+
+Token networks (`_tokens.py`): synflow feeds a constant token for two steps through the
+linearised network (the embedding made |E| like every weight) in eval mode; flops counts one
+token (`count_token_flops`, as `arch info`); l2_norm and synflow take the cell linears and the
+(tied) embedding as weights; zen refuses.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from predictors.zero_cost._data_pass import weighted_layers
-from search_spaces.measure import count_flops, count_parameters
+from predictors.zero_cost import _tokens
+from predictors.zero_cost._data_pass import group_norm, weight_groups
+from search_spaces.measure import count_flops, count_parameters, count_token_flops
 
 
 def l2_norm_score(network: nn.Module) -> float:
     with torch.no_grad():
-        return float(sum(m.weight.norm() for m in weighted_layers(network)))
+        return float(sum(group_norm(ws) for _, ws in weight_groups(network)))
 
 
 def params_score(network: nn.Module) -> float:
     return count_parameters(network) / 1e6
 
 
-def flops_score(network: nn.Module, input_shape: tuple[int, ...]) -> float:
+def flops_score(network: nn.Module, input_shape: tuple[int, ...], tokens: bool = False
+                ) -> float:
+    """Millions of FLOPs of one input (tokens: of one token)."""
     on_cpu = all(p.device.type == "cpu" for p in network.parameters())
     # count_flops feeds a CPU tensor; FLOPs do not depend on the device, so count a CPU copy
-    return count_flops(network if on_cpu else copy.deepcopy(network).cpu(),
-                       (1, *input_shape)) / 1e6
+    net = network if on_cpu else copy.deepcopy(network).cpu()
+    if tokens:
+        return count_token_flops(net) / 1e6
+    return count_flops(net, (1, *input_shape)) / 1e6
 
 
 def _identity(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def synflow_score(network: nn.Module, input_shape: tuple[int, ...]) -> float:
-    """log Σ|θ·∂R/∂θ| of the linearised (|θ|, no BN, float64) network; alters `network`."""
+def synflow_score(network: nn.Module, input_shape: tuple[int, ...], tokens: bool = False
+                  ) -> float:
+    """log Σ|θ·∂R/∂θ| of the linearised (|θ|, no BN, float64) network; alters `network`.
+    `tokens`: the input is one token for `_tokens.SYNFLOW_STEPS` steps (input_shape unused)."""
     network.double()
+    if tokens:
+        network.eval()  # no BatchNorm: eval mode only switches the dropouts off
     with torch.no_grad():
         for t in network.state_dict().values():
             if t.is_floating_point():
                 t.abs_()
     bns = [m for m in network.modules() if isinstance(m, _BatchNorm)]
     for m in bns:  # instance attribute shadows the class's forward: BN becomes the identity
-        m.forward = _identity
+        m.forward = _identity  # type: ignore[method-assign, assignment]
     try:
-        device = next(network.parameters()).device
-        x = torch.ones((1, *input_shape), dtype=torch.float64, device=device)
-        weights = [m.weight for m in weighted_layers(network)]
-        grads = torch.autograd.grad(network(x).sum(), weights, allow_unused=True)
+        weights = [w for _, ws in weight_groups(network) for w in ws]
+        if tokens:
+            out = _tokens.synflow_output(network)
+        else:
+            device = next(network.parameters()).device
+            out = network(torch.ones((1, *input_shape), dtype=torch.float64, device=device))
+        grads = torch.autograd.grad(out.sum(), weights, allow_unused=True)
         with torch.no_grad():
             total = sum(float((w * g).abs().sum()) for w, g in zip(weights, grads)
                         if g is not None)
@@ -139,7 +157,7 @@ def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int,
     pending: dict[int, tuple[nn.Module, int]] = {}
     record = {"on": True}
 
-    def biased(module: nn.Module, n: int) -> torch.Tensor:
+    def biased(module: Any, n: int) -> torch.Tensor:
         return module.running_var.mean() * ((n - 1) / n)
 
     def bn_hook(module: nn.Module, inputs: tuple) -> None:
@@ -157,14 +175,14 @@ def zen_score(network: nn.Module, input_shape: tuple[int, ...], batch_size: int,
     hooks = [m.register_forward_pre_hook(bn_hook) for m in bns]
     for m in tracked:
         m.momentum = 1.0
-    pre_gap = getattr(network, "forward_pre_gap", None)
+    pre_gap: Any = getattr(network, "forward_pre_gap", None)
     feature_module = None if callable(pre_gap) else _feature_module(network)
     if feature_module is not None:
         hooks.append(feature_module.register_forward_pre_hook(
             lambda m, i: features.append(i[0].detach())))
     # NHWC convolutions are markedly faster on CPU (oneDNN); same values
     if channels_last and x.dim() == 4:
-        network.to(memory_format=torch.channels_last)
+        network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         x = x.contiguous(memory_format=torch.channels_last)
         eps = eps.contiguous(memory_format=torch.channels_last)
     try:

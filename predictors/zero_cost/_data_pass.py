@@ -46,6 +46,10 @@ number; L is the mean cross-entropy of the minibatch, g_l = ∂L/∂θ_l.
 
 The two backward passes (input Jacobian for jacov/epe_nas, cross-entropy for the gradient
 proxies) share the forward; only grasp adds a third (double) backward.
+
+Token networks (language models): the same definitions with the substitutions of `_tokens.py`
+(loss over all positions, Jacobian w.r.t. the embeddings, cell linears and the embedding as
+weights, fisher summed over time, nwot on the cell activations' sign patterns).
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from predictors.zero_cost import _tokens
+from search_spaces.nlp_network import Activation, MultiLinear
+
 JACOBIAN_PROXIES = frozenset({"jacov", "epe_nas"})
 LOSS_PROXIES = frozenset({"grad_norm", "snip", "plain", "fisher", "grasp"})
 DATA_PASS_PROXIES = JACOBIAN_PROXIES | LOSS_PROXIES | {"nwot"}
@@ -68,12 +75,54 @@ _K = 1e-5  # the jacov / epe_nas regulariser of both papers
 def weighted_layers(network: nn.Module) -> list[nn.Module]:
     """The Conv2d and Linear modules whose weights the per-layer proxies sum over (each once)."""
     seen: set[int] = set()
-    out = []
+    out: list[nn.Module] = []
     for m in network.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)) and id(m.weight) not in seen:
             seen.add(id(m.weight))
             out.append(m)
     return out
+
+
+def weight_groups(network: nn.Module) -> list[tuple[nn.Module, list[torch.Tensor]]]:
+    """Per layer, its weight matrices (biases excluded), each tensor once: every Conv2d and
+    Linear (its weight), every cell `MultiLinear` of a language model (one matrix per input: one
+    layer), then any nn.Embedding whose weight no layer holds (an untied embedding; a tied one
+    is the decoder's). On image networks this is `weighted_layers`, one weight each."""
+    seen: set[int] = set()
+    out: list[tuple[nn.Module, list[torch.Tensor]]] = []
+    for m in network.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            ws = [m.weight]
+        elif isinstance(m, MultiLinear):
+            ws = list(m.weights)
+        else:
+            continue
+        ws = [w for w in ws if id(w) not in seen]
+        if ws:
+            seen.update(id(w) for w in ws)
+            out.append((m, ws))
+    for m in network.modules():
+        if isinstance(m, nn.Embedding) and id(m.weight) not in seen:
+            seen.add(id(m.weight))
+            out.append((m, [m.weight]))
+    return out
+
+
+def group_norm(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """The Frobenius norm of a layer's matrices taken together."""
+    if len(tensors) == 1:
+        return tensors[0].norm()
+    return torch.stack([t.norm() for t in tensors]).norm()
+
+
+def fan_in(module: nn.Module) -> int:
+    """Inputs per output unit: C_in·k_h·k_w of a convolution, the summed input sizes of a
+    MultiLinear."""
+    if isinstance(module, MultiLinear):
+        return sum(int(w.shape[1]) for w in module.weights)
+    weight = module.weight
+    assert isinstance(weight, torch.Tensor)
+    return int(weight[0].numel())
 
 
 class _NwotKernel:
@@ -142,8 +191,9 @@ def epe_nas_score(jacobian: np.ndarray, labels: np.ndarray, num_classes: int) ->
 
 
 def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-              wanted: Iterable[str]) -> dict[str, float | BaseException]:
+              wanted: Iterable[str], tokens: bool = False) -> dict[str, float | BaseException]:
     """Compute the `wanted` data-dependent proxies from one forward pass of (inputs, targets).
+    `tokens`: a token network and batch ([n, T] ids and next-token targets; `_tokens.py`).
 
     Returns {proxy: value or the exception that stopped it}; one proxy's failure does not stop
     the others (a failing forward pass stops all of them). Gradients are taken with
@@ -151,24 +201,29 @@ def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
     return."""
     wanted = set(wanted)
     out: dict[str, float | BaseException] = {}
-    layers = weighted_layers(network)
-    weights = [m.weight for m in layers]
+    groups = weight_groups(network)
     jac = sorted(wanted & JACOBIAN_PROXIES)
     loss_proxies = sorted(wanted & LOSS_PROXIES)
     nwot = _NwotKernel() if "nwot" in wanted else None
     acts: list[tuple[nn.Module, torch.Tensor]] = []
     hooks = []
     if nwot is not None:
+        coded = (nn.ReLU, Activation) if tokens else nn.ReLU  # tokens: the cell activations
         hooks += [m.register_forward_hook(nwot) for m in network.modules()
-                  if isinstance(m, nn.ReLU)]
+                  if isinstance(m, coded)]
     if "fisher" in wanted:
-        for m in layers:  # keep each layer's output to take ∂L/∂a with the same backward
-            hooks.append(m.register_forward_hook(
-                lambda mod, i, o: acts.append((mod, o))))
+        for m, _ in groups:  # keep each layer's output to take ∂L/∂a with the same backward
+            if not isinstance(m, nn.Embedding):
+                hooks.append(m.register_forward_hook(
+                    lambda mod, i, o: acts.append((mod, o))))
     try:
-        x = inputs.detach().clone().requires_grad_(bool(jac))
         with torch.set_grad_enabled(bool(jac or loss_proxies)):  # nwot alone: no graph
-            logits = network(x)
+            if tokens:  # input gradients: w.r.t. the embeddings [T, n, E] (sample axis 1)
+                logits, x = _tokens.forward(network, inputs)
+                sample_dim = 1
+            else:
+                x = inputs.detach().clone().requires_grad_(bool(jac))
+                logits, sample_dim = network(x), 0
     except Exception as exc:  # any error: reported per proxy by the caller
         return {p: exc for p in wanted}
     finally:
@@ -181,6 +236,7 @@ def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
     if jac:
         try:
             (grad_x,) = torch.autograd.grad(logits.sum(), x, retain_graph=bool(loss_proxies))
+            grad_x = grad_x.movedim(sample_dim, 0)
             jacobian = grad_x.reshape(grad_x.shape[0], -1).double().cpu().numpy()
             del grad_x
             labels = targets.detach().cpu().numpy()
@@ -193,18 +249,23 @@ def data_pass(network: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
 
     if loss_proxies:
         try:
-            out.update(_loss_proxies(logits, targets, weights, acts, loss_proxies))
+            out.update(_loss_proxies(logits, targets, groups, acts, loss_proxies, tokens))
         except Exception as exc:  # any error: recorded per proxy
             out.update({p: exc for p in loss_proxies})
     return out
 
 
-def _loss_proxies(logits: torch.Tensor, targets: torch.Tensor, weights: list[torch.Tensor],
-                  acts: list[tuple[nn.Module, torch.Tensor]], wanted: list[str]
+def _loss_proxies(logits: torch.Tensor, targets: torch.Tensor,
+                  groups: list[tuple[nn.Module, list[torch.Tensor]]],
+                  acts: list[tuple[nn.Module, torch.Tensor]], wanted: list[str], tokens: bool
                   ) -> dict[str, float | BaseException]:
     out: dict[str, float | BaseException] = {}
     grasp = "grasp" in wanted
-    loss = F.cross_entropy(logits, targets)
+    weights = [w for _, ws in groups for w in ws]
+    if logits.dim() > 2:  # a sequence model: next-token cross-entropy over every position
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+    else:
+        loss = F.cross_entropy(logits, targets)
     act_tensors = [a for _, a in acts]
     # one backward for the weight gradients and (fisher) the activation gradients; with
     # create_graph only when grasp needs to differentiate g once more
@@ -215,13 +276,19 @@ def _loss_proxies(logits: torch.Tensor, targets: torch.Tensor, weights: list[tor
     with torch.no_grad():
         pairs = [(w, g.detach()) for w, g in zip(weights, g_w) if g is not None]
         if "grad_norm" in wanted:
-            out["grad_norm"] = _attempt(lambda: float(sum(g.norm() for _, g in pairs)))
+            by_layer, k = [], 0
+            for _, ws in groups:  # one norm per layer (a MultiLinear's matrices together)
+                gs = [g.detach() for g in g_w[k:k + len(ws)] if g is not None]
+                k += len(ws)
+                if gs:
+                    by_layer.append(group_norm(gs))
+            out["grad_norm"] = _attempt(lambda: float(sum(by_layer)))
         if "snip" in wanted:
             out["snip"] = _attempt(lambda: float(sum((w * g).abs().sum() for w, g in pairs)))
         if "plain" in wanted:
             out["plain"] = _attempt(lambda: float(sum((w * g).sum() for w, g in pairs)))
         if "fisher" in wanted:
-            out["fisher"] = _attempt(_fisher, acts, g_a)
+            out["fisher"] = _attempt(_fisher_tokens if tokens else _fisher, acts, g_a)
     if grasp:
         def grasp_score() -> float:
             z = sum((g.detach() * g).sum() for g in g_w if g is not None)
@@ -242,9 +309,24 @@ def _fisher(acts: list[tuple[nn.Module, torch.Tensor]], grads: tuple) -> float:
         a, g = a.detach(), g.detach()
         g_nk = (a * g).sum(dim=tuple(range(2, a.dim()))) if a.dim() > 2 else a * g
         delta = 0.5 * g_nk.pow(2).mean(0)  # Δ_k per output channel
-        fan_in = module.weight[0].numel()  # the implementation's broadcast over the channel
-        total += float(delta.sum()) * fan_in
+        # the implementation's broadcast over the channel
+        total += float(delta.sum()) * fan_in(module)
     return total
+
+
+def _fisher_tokens(acts: list[tuple[nn.Module, torch.Tensor]], grads: tuple) -> float:
+    """fisher on a token network: per layer and output unit k, s_nk = Σ_t a·∂L/∂a over the time
+    steps of sequence n (a cell linear runs once per step on [n, k]; the decoder once on
+    [T, n, k]); Δ_k = ½·mean_n s_nk², weighted by the fan-in as for images."""
+    sums: dict[int, tuple[nn.Module, torch.Tensor]] = {}
+    for (module, a), g in zip(acts, grads):
+        if g is None:
+            continue
+        ag = a.detach() * g.detach()
+        s_nk = ag.sum(0) if ag.dim() == 3 else ag  # [T, n, k] -> [n, k]
+        prev = sums.get(id(module))
+        sums[id(module)] = (module, s_nk if prev is None else prev[1] + s_nk)
+    return sum(float(0.5 * s.pow(2).mean(0).sum()) * fan_in(m) for m, s in sums.values())
 
 
 def _attempt(fn, *args) -> float | BaseException:

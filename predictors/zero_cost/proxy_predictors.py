@@ -20,6 +20,10 @@ shape is `input_shape` when given, else the batch's when the context has batches
 (3, 32, 32) (queried together with data-dependent proxies, they use the batch's shape). A
 batch whose channel count differs from the preset's gets a network built with `in_channels` to
 match.
+
+Token spaces (`input_kind` "tokens", the `nlp` language models): the batch is n token
+sequences (x, y) int64 [n, T] with next-token targets (`batch_size` = n sequences), the
+vocabulary is `ctx.num_classes`, and epe_nas and zen refuse in one line (`_tokens.py`).
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ import torch
 from scipy.stats import rankdata
 
 from predictors.base import Context, Needs, Predictor, as_list, register_predictor
+from predictors.zero_cost import _tokens
 from predictors.zero_cost.score import (
     DATA_FREE,
     DEFAULT_INPUT_SHAPE,
+    DEFAULT_TOKEN_SHAPE,
     ZeroCostWarning,
     check_proxies,
     score,
@@ -51,10 +57,13 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
     An arch whose network cannot be built, or on which a proxy fails, is NaN for that proxy;
     failures are summarised in one `ZeroCostWarning` per proxy and call, not one per arch."""
     names = check_proxies(proxies)
-    if getattr(ctx.space, "input_kind", "image") != "image":
-        raise ValueError(f"zero-cost proxies are defined here on image networks; space "
-                         f"{ctx.space.name!r} reads {ctx.space.input_kind} (its proxies are not "
-                         f"implemented yet)")
+    kind = getattr(ctx.space, "input_kind", "image")
+    if kind not in ("image", "tokens"):
+        raise ValueError(f"zero-cost proxies are defined on image and token networks; space "
+                         f"{ctx.space.name!r} reads {kind}")
+    tokens = kind == "tokens"
+    if tokens:  # before any work: a proxy with no meaning here is one line, not NaN
+        _tokens.refuse_unsupported(names, f"space {ctx.space.name!r}")
     archs = as_list(archs)
     seed = ctx.seed if seed is None else int(seed)
     data = [p for p in names if p not in DATA_FREE]
@@ -68,12 +77,13 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
     elif input_shape is not None:
         shape = tuple(int(s) for s in input_shape)
     else:
-        shape = DEFAULT_INPUT_SHAPE
+        shape = DEFAULT_TOKEN_SHAPE if tokens else DEFAULT_INPUT_SHAPE
     batch = None
     if data:  # the data-free proxies get the shape, never the data
+        assert drawn is not None
         batch = (torch.as_tensor(drawn[0]).to(ctx.device),
                  torch.as_tensor(drawn[1]).to(ctx.device))
-    overrides = _channel_override(ctx.space, preset, shape[0])
+    overrides = {} if tokens else _channel_override(ctx.space, preset, shape[0])
 
     out = {p: np.full(len(archs), math.nan) for p in names}
     failures: dict[str, list[str]] = {p: [] for p in names}
@@ -93,7 +103,7 @@ def score_archs(archs: Sequence[Any], ctx: Context, proxies: Sequence[str], *,
         with warnings.catch_warnings(record=True) as caught:  # summarised below, per proxy
             warnings.simplefilter("always", ZeroCostWarning)
             values = score(network, batch, names, input_shape=shape, batch_size=batch_size,
-                           seed=seed, copy=False, label=label)
+                           seed=seed, copy=False, label=label, input_kind=kind)
         for w in caught:
             if not issubclass(w.category, ZeroCostWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
