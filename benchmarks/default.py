@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.base import Benchmark, Curve, register_benchmark
+from benchmarks.base import Curve, register_benchmark
 from benchmarks.datasets import ImageData, load_dataset
 from benchmarks.recipes import Recipe
 from benchmarks.store import EPOCH_FIELDS, BaseRunStore, Job
+from benchmarks.tabular_base import RowIndexedBenchmark
 from search_spaces import Arch, get_search_space
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -112,7 +113,7 @@ def import_npz(store: BaseRunStore, path: str | Path) -> tuple[Job, int]:
     return job, added
 
 
-class DefaultBenchmark(Benchmark):
+class DefaultBenchmark(RowIndexedBenchmark):
     """The shipped file as a Benchmark. `curve(arch)` is the run with training seed `seed`
     (0 unless chosen); `KeyError` for archs the file does not hold. `batch` draws real
     minibatches of the embedded dataset (regenerated, nothing downloaded)."""
@@ -136,15 +137,6 @@ class DefaultBenchmark(Benchmark):
         self._row = {a: i for i, a in enumerate(self._archs)}
         self._all = arrays
         self._data: ImageData | None = None
-
-    def archs(self) -> list[Arch]:
-        return list(self._archs)
-
-    def __len__(self) -> int:
-        return len(self._archs)
-
-    def _holds(self, arch: Arch) -> bool:
-        return arch in self._row
 
     def curve(self, arch: Arch | str) -> Curve:
         key = self._as_arch(arch)

@@ -50,9 +50,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.base import Benchmark, Curve, register_benchmark
+from benchmarks.base import Curve, register_benchmark
 from benchmarks.naslib_pickle import detect_layout, read_data_pickle
-from benchmarks.tabular_base import existing_file, file_error, row_error
+from benchmarks.tabular_base import RowIndexedBenchmark, existing_file, file_error, row_error
 from search_spaces import Arch, InvalidArchError, SearchSpace, get_search_space
 
 #: layout -> our search space
@@ -67,7 +67,7 @@ _POINTS = ("halfway_train_accuracy", "halfway_validation_accuracy", "final_train
 Error = Callable[[str], ValueError]
 
 
-class NaslibFileBenchmark(Benchmark):
+class NaslibFileBenchmark(RowIndexedBenchmark):
     """Per-epoch curves read from one of NASLib's data files (see the module docstring)."""
 
     kind = "naslib"
@@ -94,24 +94,6 @@ class NaslibFileBenchmark(Benchmark):
         self._columns = columns
         self.duplicates = duplicates
 
-    def archs(self) -> list[Arch]:
-        return list(self._archs)
-
-    def __len__(self) -> int:
-        return len(self._archs)
-
-    def _holds(self, arch: Arch) -> bool:
-        return arch in self._row
-
-    def row(self, arch: Arch | str) -> int:
-        """Row of `arch` in `archs()` order; `KeyError` naming it when the file lacks it."""
-        key = self._as_arch(arch)
-        try:
-            return self._row[key]
-        except KeyError:
-            raise KeyError(f"architecture {self.space.format(key)} is not in {self.kind} "
-                           f"benchmark ({self.describe()})") from None
-
     def curve(self, arch: Arch | str) -> Curve:
         i = self.row(arch)
         epochs = self.max_epochs
@@ -135,7 +117,7 @@ class NaslibFileBenchmark(Benchmark):
                   if self._points is not None else self._series["val_acc"][:, -1])
         if archs is None:
             return finals.copy()
-        return finals[np.fromiter((self.row(a) for a in archs), dtype=np.int64)]
+        return finals[self._rows(archs)]
 
     def failed(self) -> dict[Arch, str]:
         """Archs whose run did not finish (NAS-Bench-NLP's diverged runs), with the reason."""

@@ -28,7 +28,37 @@ from search_spaces import Arch, SearchSpace, get_search_space, list_search_space
 REPORTED_EPOCHS: dict[str, int] = {"nb201": 200, "nb101": 108, "darts": 100}
 
 
-class TabularBenchmark(Benchmark):
+class RowIndexedBenchmark(Benchmark):
+    """A benchmark whose archs are rows of arrays: subclasses set `_archs` (the archs in row
+    order) and `_row` (arch -> row); this gives `archs`, `len`, membership and `row`."""
+
+    _archs: list[Arch]
+    _row: dict[Arch, int]
+
+    def archs(self) -> list[Arch]:
+        return list(self._archs)
+
+    def __len__(self) -> int:
+        return len(self._archs)
+
+    def _holds(self, arch: Arch) -> bool:
+        return arch in self._row
+
+    def row(self, arch: Arch | str) -> int:
+        """Row (0-based, in `archs()` order) of `arch`; `KeyError` naming it when absent."""
+        key = self._as_arch(arch)
+        try:
+            return self._row[key]
+        except KeyError:
+            raise KeyError(
+                f"architecture {self.space.format(key)} is not in {self.kind} benchmark "
+                f"({self.describe()})") from None
+
+    def _rows(self, archs: Iterable[Arch | str]) -> np.ndarray:
+        return np.fromiter((self.row(a) for a in archs), dtype=np.int64)
+
+
+class TabularBenchmark(RowIndexedBenchmark):
     """A table of final values: one row per architecture.
 
     `target` names the stored quantity used as the label (e.g. "val_accuracy"); `curve(arch)`
@@ -76,15 +106,6 @@ class TabularBenchmark(Benchmark):
     def reported_epochs(self) -> int:
         return self._reported
 
-    def archs(self) -> list[Arch]:
-        return list(self._archs)
-
-    def __len__(self) -> int:
-        return len(self._archs)
-
-    def _holds(self, arch: Arch) -> bool:
-        return arch in self._row
-
     def curve(self, arch: Arch | str) -> Curve:
         i = self.row(arch)
         test = None
@@ -99,19 +120,6 @@ class TabularBenchmark(Benchmark):
         return self._values[self._rows(archs)]
 
     # -- table access -----------------------------------------------------------------------
-    def row(self, arch: Arch | str) -> int:
-        """Row (0-based, in `archs()` order) of `arch`; `KeyError` naming it when absent."""
-        key = self._as_arch(arch)
-        try:
-            return self._row[key]
-        except KeyError:
-            raise KeyError(
-                f"architecture {self.space.format(key)} is not in {self.kind} benchmark "
-                f"({self.describe()})") from None
-
-    def _rows(self, archs: Iterable[Arch | str]) -> np.ndarray:
-        return np.fromiter((self.row(a) for a in archs), dtype=np.int64)
-
     def columns(self) -> list[str]:
         """Names of the stored numeric columns besides the target (see `column`)."""
         return list(self._columns)
