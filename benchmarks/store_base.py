@@ -26,6 +26,7 @@ a backend turns them into its own (`_sql`).
 
 from __future__ import annotations
 
+import abc
 import math
 import os
 import socket
@@ -113,7 +114,7 @@ def job_args(job: Job) -> tuple[str, str, str, str]:
     return (job.space, job.dataset, job.preset, job.recipe)
 
 
-class BaseRunStore:
+class BaseRunStore(abc.ABC):
     """The run-store interface and its backend-neutral statements: one row per training run
     (job, arch, seed) with its status and per-epoch rows. Every method runs short
     transactions, so many processes (or machines, on PostgreSQL) may hold a store at once.
@@ -139,23 +140,28 @@ class BaseRunStore:
         self.stale_after = check_stale_after(stale_after)
         self.host = socket.gethostname()
 
-    # -- what a backend provides -----------------------------------------------------------
+    # -- what a backend provides (abstract) ------------------------------------------------
+    @abc.abstractmethod
     def _execute(self, sql: str, args: Iterable[Any] = ()) -> Any:
         """Run one statement (`?` placeholders, `{now}`); returns a DB-API cursor."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _executemany(self, sql: str, rows: list[tuple]) -> int:
         """Run one statement per row; returns the rows changed."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _tx(self) -> AbstractContextManager[Any]:
         """A write transaction (commit on success, rollback on error)."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _reclaim_dead(self, job: Job) -> int:
         """Inside a transaction: running runs of dead workers go back to pending."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self) -> None:
         raise NotImplementedError
 
