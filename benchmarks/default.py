@@ -6,8 +6,11 @@ learning curves and per-epoch seconds, stored in `benchmarks/data/default_nb201_
 
 The file format (numpy .npz, compressed), one row per (arch, training seed):
   arch (unicode), seed (int16), train_loss / train_acc / val_loss / val_acc / epoch_seconds
-  (float32 [rows, epochs]), test_acc (float32), and `meta`: a JSON string with space, dataset,
-  preset, recipe (JSON and hash), epochs, the command that built it, torch version, row count.
+  (float32 [rows, epochs]), test_acc (float32), env_index (int16: the row's entry in
+  meta["environments"], -1 when its environment was not recorded; files written before runs
+  recorded environments lack it), and `meta`: a JSON string with space, dataset, preset, recipe
+  (JSON and hash), epochs, the command that built it, torch version, row count, and
+  `environments`: the distinct environments the runs trained in (`benchmarks.run_env`).
 `export_npz` writes it from a run store; `import_npz` seeds a store from it, so a build can
 continue from the committed file (`predbench train ... --import-from <file>`).
 """
@@ -50,6 +53,13 @@ def export_npz(store: BaseRunStore, job: Job, out: str | Path, command: str = ""
     epochs = recipe.epochs if recipe else max((len(r["epochs"]) for r in rows), default=0)
     rows = [r for r in rows if len(r["epochs"]) == epochs]
     arr = {k: np.full((len(rows), epochs), np.nan, dtype=np.float32) for k in _ARRAYS}
+    environments: list[dict] = []
+    env_index = np.full(len(rows), -1, dtype=np.int16)
+    for i, r in enumerate(rows):
+        if r.get("env"):
+            if r["env"] not in environments:
+                environments.append(r["env"])
+            env_index[i] = environments.index(r["env"])
     for i, r in enumerate(rows):
         for j, e in enumerate(r["epochs"]):
             for k, src in zip(_ARRAYS, EPOCH_FIELDS):
@@ -60,7 +70,7 @@ def export_npz(store: BaseRunStore, job: Job, out: str | Path, command: str = ""
             "archs": len({r["arch"] for r in rows}), "command": command,
             "exported": time.strftime("%Y-%m-%d %H:%M:%S"), "torch": _torch_version(),
             "machine": platform.machine(), "train_seconds_total": float(
-                np.nansum(arr["epoch_seconds"]))}
+                np.nansum(arr["epoch_seconds"])), "environments": environments}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.npz")
     np.savez_compressed(
@@ -68,7 +78,7 @@ def export_npz(store: BaseRunStore, job: Job, out: str | Path, command: str = ""
         seed=np.array([r["seed"] for r in rows], dtype=np.int16),
         test_acc=np.array([np.nan if r["test_acc"] is None else r["test_acc"] for r in rows],
                           dtype=np.float32),
-        meta=np.array(json.dumps(meta)), **arr)
+        env_index=env_index, meta=np.array(json.dumps(meta)), **arr)
     os.replace(tmp, out)
     return len(rows)
 
@@ -103,13 +113,17 @@ def import_npz(store: BaseRunStore, path: str | Path) -> tuple[Job, int]:
     meta, arrays = read_npz(path)
     recipe = Recipe(**meta["recipe"])
     job = Job(meta["space"], meta["dataset"], meta["preset"], recipe.hash, recipe.to_json())
+    environments = meta.get("environments") or []
+    env_index = arrays.get("env_index", np.full(len(arrays["arch"]), -1))
     added = 0
     for i, arch in enumerate(arrays["arch"]):
+        k = int(env_index[i])
+        env = environments[k] if 0 <= k < len(environments) else None
         epochs = [{src: float(arrays[k][i, j]) for k, src in zip(_ARRAYS, EPOCH_FIELDS)}
                   for j in range(arrays["val_acc"].shape[1])]
         test = float(arrays["test_acc"][i])
         added += store.insert_done(job, str(arch), int(arrays["seed"][i]), epochs,
-                                   None if np.isnan(test) else test)
+                                   None if np.isnan(test) else test, env=env)
     return job, added
 
 

@@ -131,14 +131,19 @@ def sample_archs(space: SearchSpace, n: int, seed: int = 0) -> list[Arch]:
 # -- workers ------------------------------------------------------------------------------------
 def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
          device: str = "cpu", threads: int | None = None, parent: int | None = None,
-         data_root: str | None = None, stale_after: float | None = None, tag: str = "") -> int:
+         data_root: str | None = None, stale_after: float | None = None, tag: str = "",
+         deterministic: bool = False) -> int:
     """A worker: claim pending runs of the job in the store `db` (a path or a URL) until none
-    is left, train each, record it. Waits while other live workers still hold runs (one of them
+    is left, train each (in deterministic mode when `deterministic`), record it with its
+    environment. Waits while other live workers still hold runs (one of them
     may die and need taking over). Exits when its `parent` process is gone (None: no such
     check, as under Ray, which ends a dead driver's tasks itself). `tag` marks its token (see
     `RunStore.finished_with`). Returns the number of runs it finished."""
+    from benchmarks.run_env import prepare_deterministic_process
     from benchmarks.training import train_arch
 
+    if deterministic:
+        prepare_deterministic_process(device)
     store = open_run_store(db, stale_after=stale_after)
     recipe = Recipe.from_json(recipe_json)
     job = make_job(space_name, dataset, preset, recipe)
@@ -167,8 +172,9 @@ def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
             with Heartbeat(db, claim):
                 result = train_arch(space, space.parse(claim.arch), data, recipe, preset,
                                     seed=claim.seed, device=device, threads=threads,
-                                    on_epoch=on_epoch)
-            store.finish(claim, result.status, result.test_acc, result.reason, result.seconds)
+                                    deterministic=deterministic, on_epoch=on_epoch)
+            store.finish(claim, result.status, result.test_acc, result.reason, result.seconds,
+                         result.env)
             finished += 1
         except LostClaim:
             continue  # reclaimed by another worker (we looked dead): it trains it, we move on
@@ -183,8 +189,8 @@ def work(db: str, space_name: str, dataset: str, preset: str, recipe_json: str,
 
 def run_workers(db: str | Path, space: str, dataset: str, preset: str, recipe: Recipe,
                 workers: int = 1, device: str = "cpu", threads: int | None = None,
-                data_root: str | None = None, stale_after: float | None = None, tag: str = ""
-                ) -> list[mp.Process]:
+                data_root: str | None = None, stale_after: float | None = None, tag: str = "",
+                deterministic: bool = False) -> list[mp.Process]:
     """Start `workers` worker processes (spawned: a fresh torch per process) on the store `db`
     (a path or a URL) and return them. On CPU each gets `threads` intra-op threads (default:
     the cores split evenly; one thread each when there are at least as many workers as cores).
@@ -196,7 +202,8 @@ def run_workers(db: str | Path, space: str, dataset: str, preset: str, recipe: R
     for _ in range(max(1, int(workers))):
         p = ctx.Process(target=work, daemon=False,
                         args=(str(db), space, dataset, preset, recipe.to_json(), device,
-                              threads, os.getpid(), data_root, stale_after, tag))
+                              threads, os.getpid(), data_root, stale_after, tag,
+                              deterministic))
         p.start()
         procs.append(p)
     return procs
@@ -212,7 +219,8 @@ class LiveBenchmark(Benchmark):
     def __init__(self, space: str = "nb201", dataset: str | None = None,
                  preset: str = "small", db: str | Path = DEFAULT_DB, recipe: str | None = None,
                  epochs: int | None = None, seed: int = 0, device: str | None = None,
-                 data_root: str | None = None, threads: int | None = None) -> None:
+                 data_root: str | None = None, threads: int | None = None,
+                 deterministic: bool = False) -> None:
         self.space = get_search_space(space)
         self.space.preset_params(preset)  # unknown preset: a clear error now, not at training
         self.dataset, self.recipe = resolve_training(self.space, dataset, recipe, epochs)
@@ -222,6 +230,7 @@ class LiveBenchmark(Benchmark):
         self.seed = int(seed)
         self.device = device or "auto"
         self.threads = threads
+        self.deterministic = bool(deterministic)
         self._data_root = data_root
         self._data: ImageData | TextData | None = None
         self.max_epochs = self.recipe.epochs
@@ -268,11 +277,13 @@ class LiveBenchmark(Benchmark):
         try:
             result = train_arch(self.space, self.space.parse(claim.arch), self.data, self.recipe,
                                 self.preset, seed=claim.seed, device=self.device,
-                                threads=self.threads, on_epoch=on_epoch)
+                                threads=self.threads, deterministic=self.deterministic,
+                                on_epoch=on_epoch)
         except BaseException:
             self.store.release(claim)  # interrupted: let the next caller train it
             raise
-        self.store.finish(claim, result.status, result.test_acc, result.reason, result.seconds)
+        self.store.finish(claim, result.status, result.test_acc, result.reason, result.seconds,
+                          result.env)
 
     def _stored(self, arch: str) -> Curve:
         r = self.store.result(self.job, arch, self.seed)
@@ -290,7 +301,7 @@ class LiveBenchmark(Benchmark):
 def _load_live(space: str = "nb201", dataset: str | None = None, preset: str = "small",
                db: str = str(DEFAULT_DB), recipe: str | None = None, epochs: int | None = None,
                seed: int = 0, device: str | None = None, data_root: str | None = None,
-               threads: int | None = None) -> LiveBenchmark:
+               threads: int | None = None, deterministic: bool = False) -> LiveBenchmark:
     return LiveBenchmark(space, dataset, preset, db, recipe, epochs, seed, device, data_root,
-                         threads)
+                         threads, deterministic)
 

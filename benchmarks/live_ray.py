@@ -135,11 +135,12 @@ def run_ray_workers(db: str | Path, space: str, dataset: str, preset: str, recip
                     stale_after: float | None = None, tag: str = "",
                     address: str | None = None,
                     cpus_per_worker: float | None = None,
-                    gpus_per_worker: float | None = None) -> RayWorkers:
+                    gpus_per_worker: float | None = None,
+                    deterministic: bool = False) -> RayWorkers:
     """Start one Ray task per worker slot on the cluster at `address` (None: a new local Ray
     instance, started here and shut down by `close()`; "auto": the cluster this machine
     belongs to), each running `work` on the store `db`. On CPU each task trains with
-    `threads` threads (default: its CPUs)."""
+    `threads` threads (default: its CPUs); `deterministic`: see `benchmarks.run_env`."""
     check_ray_store(db, address)
     check_resources(cpus_per_worker, gpus_per_worker)
     try:
@@ -168,7 +169,8 @@ def run_ray_workers(db: str | Path, space: str, dataset: str, preset: str, recip
                                            name="predbench-train")
         args = dict(db=str(db), space_name=space, dataset=dataset, preset=preset,
                     recipe_json=recipe.to_json(), device=plan.device, threads=threads,
-                    parent=None, data_root=data_root, stale_after=stale_after, tag=tag)
+                    parent=None, data_root=data_root, stale_after=stale_after, tag=tag,
+                    deterministic=deterministic)
         refs = [remote.remote(args) for _ in range(plan.workers)]
     except BaseException:
         if started:

@@ -36,12 +36,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from benchmarks.run_env import env_from_json, env_to_json
+
 #: how often a training worker refreshes its claim's heartbeat (`Heartbeat`); `stale_after`
 #: must exceed it, or live workers on other hosts would look dead between two beats
 HEARTBEAT_SECONDS = 10.0
 
 FORMAT = "predbench-result-store"
-VERSION = 1
+#: 2: runs record their environment (`env`, see `benchmarks.run_env`); version-1 stores are
+#: upgraded in place when opened (`MIGRATIONS`)
+VERSION = 2
 EPOCH_FIELDS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 STATUSES = ("pending", "running", "done", "failed")
 
@@ -55,7 +59,7 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
     reason TEXT, recipe_json TEXT, worker TEXT, host TEXT, pid INTEGER, heartbeat {real},
     attempts INTEGER NOT NULL DEFAULT 0, test_acc {real}, seconds {real},
-    created {real} NOT NULL, finished {real},
+    created {real} NOT NULL, finished {real}, env TEXT,
     UNIQUE (space, arch, dataset, preset, recipe, seed));
 CREATE INDEX IF NOT EXISTS runs_status ON runs (space, dataset, preset, recipe, status, id);
 CREATE TABLE IF NOT EXISTS epochs (
@@ -63,6 +67,8 @@ CREATE TABLE IF NOT EXISTS epochs (
     train_loss {real}, train_acc {real}, val_loss {real}, val_acc {real}, seconds {real},
     PRIMARY KEY (run_id, epoch));
 """
+#: the statements that take a store of version v to v + 1
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: ("ALTER TABLE runs ADD COLUMN env TEXT",)}
 _JOB = "space=? AND dataset=? AND preset=? AND recipe=?"
 _EPOCH_UPSERT = ("INSERT INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, epoch) "
                  "DO UPDATE SET " + ", ".join(f"{k}=excluded.{k}" for k in EPOCH_FIELDS))
@@ -183,13 +189,32 @@ class BaseRunStore(abc.ABC):
         self._executemany("INSERT INTO predbench_meta VALUES (?, ?) ON CONFLICT DO NOTHING",
                           [("format", FORMAT), ("version", str(VERSION))])
 
-    def _check_meta(self, meta: dict[str, str]) -> None:
+    def _check_meta(self, meta: dict[str, str]) -> int:
+        """The store's format version, if this predbench reads it (an older one is upgraded
+        by `_upgrade`); a `StoreError` otherwise."""
         if meta.get("format") != FORMAT:
             raise StoreError(f"{self.location}: not a predbench run store "
                              f"(format {meta.get('format')!r})")
-        if int(meta.get("version", 0)) != VERSION:
-            raise StoreError(f"{self.location}: run store version {meta.get('version')} "
-                             f"but this predbench reads version {VERSION}")
+        try:
+            version = int(meta.get("version", ""))
+        except ValueError:
+            version = 0
+        if version > VERSION:
+            raise StoreError(f"{self.location}: run store version {version} was written by a "
+                             f"newer predbench; this one reads versions 1 to {VERSION} "
+                             f"(upgrade predbench)")
+        if version < 1:
+            raise StoreError(f"{self.location}: run store with an unreadable version "
+                             f"{meta.get('version')!r}")
+        return version
+
+    def _upgrade(self, version: int) -> None:
+        """Inside a transaction: take a store of `version` to `VERSION` (columns added; every
+        row kept; the new columns of old runs stay NULL)."""
+        for v in range(version, VERSION):
+            for statement in MIGRATIONS[v]:
+                self._execute(statement)
+        self._execute("UPDATE predbench_meta SET value=? WHERE key='version'", (str(VERSION),))
 
     # -- queue -----------------------------------------------------------------------------
     def enqueue(self, job: Job, archs: Iterable[str], seeds: Iterable[int] = (0,)) -> int:
@@ -264,13 +289,15 @@ class BaseRunStore(abc.ABC):
         return True
 
     def finish(self, claim: Claim, status: str, test_acc: float | None = None,
-               reason: str | None = None, seconds: float | None = None) -> None:
-        """Mark the run `done` or `failed` (with `reason`); `LostClaim` if reclaimed."""
+               reason: str | None = None, seconds: float | None = None,
+               env: dict[str, Any] | None = None) -> None:
+        """Mark the run `done` or `failed` (with `reason`) and record the environment it ran
+        in (`benchmarks.run_env.run_environment`); `LostClaim` if reclaimed."""
         if status not in ("done", "failed"):
             raise ValueError(f"status must be done or failed, got {status!r}")
         with self._tx():
-            self._own(claim, ", status=?, test_acc=?, reason=?, seconds=?, finished={now}",
-                      (status, test_acc, reason, seconds))
+            self._own(claim, ", status=?, test_acc=?, reason=?, seconds=?, env=?, "
+                      "finished={now}", (status, test_acc, reason, seconds, env_to_json(env)))
 
     def release(self, claim: Claim) -> None:
         """Give a claimed run back to the queue (a worker stopping cleanly mid-run)."""
@@ -329,9 +356,10 @@ class BaseRunStore(abc.ABC):
     def results(self, job: Job, statuses: tuple[str, ...] = ("done",), seed: int | None = None
                 ) -> list[dict]:
         """Finished runs of `job` (in queue order), each a dict: arch, seed, status, reason,
-        test_acc, attempts, and `epochs`: a list of per-epoch dicts (EPOCH_FIELDS)."""
+        test_acc, attempts, env (what it ran on; None when not recorded) and `epochs`: a list
+        of per-epoch dicts (EPOCH_FIELDS)."""
         marks = ",".join("?" * len(statuses))
-        sql = (f"SELECT id, arch, seed, status, reason, test_acc, attempts FROM runs WHERE "
+        sql = (f"SELECT id, arch, seed, status, reason, test_acc, attempts, env FROM runs WHERE "
                f"{_JOB} AND status IN ({marks})")
         args: list = [*job_args(job), *statuses]
         if seed is not None:
@@ -348,25 +376,29 @@ class BaseRunStore(abc.ABC):
                 if row[0] in epochs:
                     epochs[row[0]].append(dict(zip(("epoch",) + EPOCH_FIELDS, row[1:])))
         return [{"arch": a, "seed": int(s), "status": st, "reason": why, "test_acc": t,
-                 "attempts": int(n), "epochs": epochs[i]} for i, a, s, st, why, t, n in runs]
+                 "attempts": int(n), "env": env_from_json(env), "epochs": epochs[i]}
+                for i, a, s, st, why, t, n, env in runs]
 
     def result(self, job: Job, arch: str, seed: int = 0) -> dict | None:
         """One run as in `results` (any status), or None when absent."""
-        row = self._one(f"SELECT id, status, reason, test_acc, attempts FROM runs WHERE {_JOB} "
-                        "AND arch=? AND seed=?", (*job_args(job), arch, int(seed)))
+        row = self._one(f"SELECT id, status, reason, test_acc, attempts, env FROM runs WHERE "
+                        f"{_JOB} AND arch=? AND seed=?", (*job_args(job), arch, int(seed)))
         if row is None:
             return None
-        run_id, status, reason, test_acc, attempts = row
+        run_id, status, reason, test_acc, attempts, env = row
         epochs = [dict(zip(("epoch",) + EPOCH_FIELDS, r)) for r in self._all(
             "SELECT epoch, " + ", ".join(EPOCH_FIELDS) + " FROM epochs WHERE run_id=? "
             "ORDER BY epoch", (run_id,))]
         return {"arch": arch, "seed": int(seed), "status": status, "reason": reason,
-                "test_acc": test_acc, "attempts": int(attempts), "epochs": epochs}
+                "test_acc": test_acc, "attempts": int(attempts), "env": env_from_json(env),
+                "epochs": epochs}
 
     def insert_done(self, job: Job, arch: str, seed: int, epochs: list[dict],
-                    test_acc: float | None, seconds: float | None = None) -> bool:
-        """Record an already-finished run (importing a shipped file). A queued (pending) run
-        of the same key becomes done; False when the run is already running or finished."""
+                    test_acc: float | None, seconds: float | None = None,
+                    env: dict[str, Any] | None = None) -> bool:
+        """Record an already-finished run (importing a shipped file; `env` what it ran on,
+        when the file says). A queued (pending) run of the same key becomes done; False when
+        the run is already running or finished."""
         with self._tx():
             key = (*job_args(job), arch, int(seed))
             row = self._one(f"SELECT id, status FROM runs WHERE {_JOB} AND arch=? AND seed=?"
@@ -384,8 +416,9 @@ class BaseRunStore(abc.ABC):
                     return False
             run_id = row[0]
             self._execute("DELETE FROM epochs WHERE run_id=?", (run_id,))
-            self._execute("UPDATE runs SET status='done', test_acc=?, seconds=?, "
-                          "finished={now} WHERE id=?", (test_acc, seconds, run_id))
+            self._execute("UPDATE runs SET status='done', test_acc=?, seconds=?, env=?, "
+                          "finished={now} WHERE id=?",
+                          (test_acc, seconds, env_to_json(env), run_id))
             self._executemany(
                 "INSERT INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, i + 1, *(float(e[k]) for k in EPOCH_FIELDS))

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from benchmarks.store_base import BaseRunStore, Job, StoreError, job_args
+from benchmarks.store_base import VERSION, BaseRunStore, Job, StoreError, job_args
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -81,11 +81,12 @@ class RunStore(BaseRunStore):
         if tables and "predbench_meta" not in tables:
             raise StoreError(f"{self.path}: an SQLite database of another program, not a "
                              f"predbench run store (tables: {', '.join(sorted(tables))})")
+        version = VERSION
         if tables:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise StoreError(f"{self.path}: corrupt run store (SQLite says: {check})")
-            self._check_meta(dict(db.execute("SELECT key, value FROM predbench_meta")))
+            version = self._check_meta(dict(db.execute("SELECT key, value FROM predbench_meta")))
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreError(f"{self.path}: could not switch the database to WAL mode ({mode})")
@@ -93,6 +94,12 @@ class RunStore(BaseRunStore):
         if not tables:
             with self._tx():
                 self._create_schema("INTEGER PRIMARY KEY", "REAL")
+        elif version < VERSION:
+            with self._tx():  # the write lock first: another process may be upgrading it too
+                meta = dict(db.execute("SELECT key, value FROM predbench_meta"))
+                version = self._check_meta(meta)
+                if version < VERSION:
+                    self._upgrade(version)
 
     # -- the backend -------------------------------------------------------------------------
     def _execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:

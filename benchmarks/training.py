@@ -53,6 +53,7 @@ class TrainResult:
     test_acc: float | None = None
     reason: str | None = None
     seconds: float = 0.0             # wall clock of the whole run, evaluation included
+    env: dict | None = None          # what it ran on (`benchmarks.run_env.run_environment`)
 
 
 class Diverged(Exception):
@@ -262,10 +263,23 @@ def seed_everything(seed: int) -> None:
 
 
 def train_arch(space, arch, data, recipe: Recipe, preset: str, seed: int = 0,
-               device: str | torch.device | None = "cpu", **kwargs) -> TrainResult:
+               device: str | torch.device | None = "cpu", *, deterministic: bool = False,
+               **kwargs) -> TrainResult:
     """Build `arch`'s network (preset, the dataset's classes and channels) with weights seeded
     by `seed`, then train it: `train_network` on `ImageData`, the language-model trainer
-    (`benchmarks.lm_training`) for token spaces on `TextData`."""
+    (`benchmarks.lm_training`) for token spaces on `TextData`. `deterministic` trains in
+    `benchmarks.run_env.deterministic_mode`; the result's `env` records what the run ran on."""
+    from benchmarks.run_env import deterministic_mode, run_environment
+
+    dev = resolve_device(device)
+    with deterministic_mode(deterministic, dev):
+        result = _build_and_train(space, arch, data, recipe, preset, seed, dev, **kwargs)
+    result.env = run_environment(dev, deterministic, recipe.hash)
+    return result
+
+
+def _build_and_train(space, arch, data, recipe: Recipe, preset: str, seed: int,
+                     device: torch.device, **kwargs) -> TrainResult:
     seed_everything(seed)
     if getattr(space, "input_kind", "image") == "tokens":
         from benchmarks.lm_training import train_language_model

@@ -89,7 +89,13 @@ def train(
     cpus_per_worker: float | None = typer.Option(
         None, help="CPUs per Ray task (default 1; also its CPU threads unless --threads)."),
     device: str = typer.Option("auto", help="auto (CUDA when present), cuda or cpu."),
-    threads: int | None = typer.Option(None, help="CPU threads per worker."),
+    threads: int | None = typer.Option(
+        None, help="CPU threads per worker (default: the cores split between workers). Part "
+                   "of a run's numbers: the same run with another thread count differs."),
+    deterministic: bool = typer.Option(
+        False, "--deterministic", help="Deterministic kernels only (torch, cuDNN, cuBLAS): "
+        "the same run on the same machine type and thread count is bit-identical. Every "
+        "run records its environment either way."),
     data_root: Path | None = typer.Option(None, help="Where CIFAR/ImageNet16 files, or the "
                                                      "text splits (train.txt, valid.txt, "
                                                      "test.txt), live."),
@@ -197,11 +203,12 @@ def train(
     t0 = time.time()
     if executor == "ray":
         pool = run_ray_workers(db, space, dataset, preset, rec, workers, dev, threads, root,
-                               stale_after, tag, ray_address, cpus_per_worker, gpus_per_worker)
+                               stale_after, tag, ray_address, cpus_per_worker, gpus_per_worker,
+                               deterministic)
         console.print(pool.plan.describe())
     else:
         pool = _Processes(run_workers(db, space, dataset, preset, rec, workers or 1, dev,
-                                      threads, root, stale_after, tag))
+                                      threads, root, stale_after, tag, deterministic))
     try:
         _follow(pool, store, job, rec, total, start_done, finished, progress, export_to,
                 export_every, command)
@@ -254,6 +261,7 @@ def _summary(pool: Any, store: Any, job: Any, total: int, wanted: set[str], tag:
                   f"{counts['pending']}, running {counts['running']} of {total}; {new} "
                   f"trained by this command in {elapsed:.0f} s"
                   + (f" ({elapsed / new:.1f} s per run)" if new else ""))
+    console.print(_environments_line(store, job, wanted))
     if export_to is not None:
         rows = export_npz(store, job, export_to, command)
         console.print(f"exported {rows} runs to {export_to}")
@@ -267,6 +275,19 @@ def _summary(pool: Any, store: Any, job: Any, total: int, wanted: set[str], tag:
         console.print(f"[red]{len(bad)} worker(s) failed; the first: {bad[0]}")
     if bad or (failed and counts["done"] == 0):  # nothing trained: not a success
         raise typer.Exit(code=1)
+
+
+def _environments_line(store: Any, job: Any, wanted: set[str]) -> str:
+    """Where the finished runs trained (`benchmarks.run_env`), most common first: a run's
+    numbers depend on it, so the summary says when a store mixes environments."""
+    from collections import Counter
+
+    from benchmarks.run_env import describe_env
+
+    seen = Counter(describe_env(r["env"]) for r in store.results(job, ("done", "failed"))
+                   if r["arch"] in wanted)
+    parts = [f"{what} ({n} run{'' if n == 1 else 's'})" for what, n in seen.most_common()]
+    return "environments: " + ("; ".join(parts) if parts else "none yet")
 
 
 @train_app.command("export", help="Write the compact shipped-benchmark .npz from a store.")
