@@ -18,7 +18,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from experiments.spec import BenchmarkSpec, PredictorSpec, SweepSpec
+from experiments.spec import BenchmarkSpec, PredictorSpec, SpecError, SweepSpec
 from experiments.sweep_store import Key, SweepStore, open_sweep_store
 
 EXECUTORS = ("local", "ray")
@@ -45,9 +45,14 @@ def plan(spec: SweepSpec) -> tuple[list[Cell], list[tuple[Key, dict[str, Any]]]]
     """(cells to run, error rows for predictors that cannot run on a benchmark at all)."""
     from experiments.evaluator import budget_grid
 
-    cells, errors = [], []
-    for bspec in spec.benchmarks:
-        bench = bspec.load()
+    cells: list[Cell] = []
+    errors: list[tuple[Key, dict[str, Any]]] = []
+    for i, bspec in enumerate(spec.benchmarks):
+        try:
+            bench = bspec.load()
+        except (OSError, ValueError, KeyError) as exc:  # a missing or bad file: name the entry
+            problem = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            raise SpecError(f"{spec.source}: benchmarks[{i}]: {problem}") from None
         for pspec in spec.predictors:
             predictor = pspec.build()
             try:
@@ -92,12 +97,13 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
         raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    # the benchmarks first: one that cannot load must not leave a new, empty store behind
+    cells, errors = plan(spec)
     store = open_sweep_store(store_path)
     # rows of one store must come from one protocol: the same test size, sampler and split
     store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
                           "split": spec.split})
     done = store.keys()
-    cells, errors = plan(spec)
     for key, row in errors:
         if key not in done:
             store.add(key, row)

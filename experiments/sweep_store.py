@@ -52,9 +52,9 @@ class SweepStore:
         self.location = str(self.path)
         self._check_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60)
         try:
-            self._db = sqlite3.connect(self.path, timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # checked before WAL mode is set: a foreign or damaged file is left as it was
             tables = {r[0] for r in self._db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
             if tables and "results" not in tables:
@@ -67,17 +67,23 @@ class SweepStore:
                     said = said if len(said) <= 160 else said[:160] + "..."
                     raise ValueError(f"{self.path}: corrupt sweep store (SQLite says: "
                                      f"{said}); restore a copy or use another --db")
+            if "meta" in tables:
+                stored = self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+                if stored is not None and stored[0] != _FORMAT:
+                    raise ValueError(f"{self.path}: sweep store format {stored[0]!r}, "
+                                     f"expected {_FORMAT!r}")
+            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
-            stored = self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
-            if stored is None:
+            if self._db.execute("SELECT value FROM meta WHERE key='format'").fetchone() is None:
                 self._db.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT,))
                 self._db.commit()
-            elif stored[0] != _FORMAT:
-                raise ValueError(f"{self.path}: sweep store format {stored[0]!r}, "
-                                 f"expected {_FORMAT!r}")
         except sqlite3.DatabaseError as exc:
+            self._db.close()  # closed: no -wal/-shm files left next to the user's file
             raise ValueError(f"{self.path}: not a usable SQLite sweep store ({exc}); restore a "
                              f"copy or use another --db") from None
+        except ValueError:
+            self._db.close()
+            raise
 
     def _check_file(self) -> None:
         """A file that exists must be an SQLite database (not a directory, text, a spec...)."""
@@ -194,13 +200,35 @@ def read_rows(paths: Iterable[str | Path]) -> pd.DataFrame:
             continue
         p = Path(given)
         if p.suffix == ".db":
+            # reading must not create a store, nor turn an empty file into one
+            if not p.exists():
+                raise FileNotFoundError(f"{p}: no such sweep store")
+            if p.is_file() and p.stat().st_size == 0:
+                raise ValueError(f"{p}: an empty file, not a sweep store")
             store = SweepStore(p)
             frames.append(store.frame())
             store.close()
-        elif p.suffix == ".csv":
-            frames.append(pd.read_csv(p))
-        elif p.suffix == ".parquet":
-            frames.append(pd.read_parquet(p))
+        elif p.suffix in (".csv", ".parquet"):
+            frames.append(_read_table(p))
         else:
             raise ValueError(f"{p}: expected a sweep store (.db) or table (.csv/.parquet)")
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A results table (.csv or .parquet); a ValueError naming the file when it is empty,
+    binary or malformed (pandas' and pyarrow's own messages name neither the file nor what
+    it should have been)."""
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a results table")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: an empty file, not a results table")
+    try:
+        if path.suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file, so not a results table (.csv)") from None
+    except (ValueError, OSError) as exc:  # pandas' ParserError/EmptyDataError, pyarrow's errors
+        problem = " ".join(str(exc).split())[:160]
+        raise ValueError(f"{path}: not a readable results table ({problem})") from None

@@ -43,7 +43,8 @@ class OneLineErrors(TyperGroup):
             text = " ".join(exc.format_message().split())
             print(f"error: {where}: {text} (see {where} --help)", file=sys.stderr)
             code = 2
-        except click_errors.Abort:
+        except typer.Abort:  # typer's own class: typer._click.exceptions has no Abort (an
+            # AttributeError here turned `predbench search --help | head` into a traceback)
             print("aborted", file=sys.stderr)
             code = 1
         except click_errors.ClickException as exc:

@@ -16,16 +16,19 @@ RESULTS_OPTION = typer.Option("results", "--results", "-r",
                                    "or a folder of them.")
 
 
+#: the columns plot, report and recommend read (a sweep store's rows and `--export` have them)
+RESULT_COLUMNS = ("predictor", "family", "train_size", "fidelity", "seed", "kendalltau",
+                  "spearman", "init_train_seconds", "init_compute_seconds",
+                  "query_train_seconds", "query_compute_seconds")
+
+
 def load_results(given: str | Path):
     from experiments.sweep_store import is_sweep_db_url, read_rows
 
     if is_sweep_db_url(given):
-        rows = read_rows([str(given)])
-        if rows.empty or "kendalltau" not in rows:
-            from benchmarks.store import mask_url
+        from benchmarks.store import mask_url
 
-            raise ValueError(f"{mask_url(str(given))}: holds no result rows")
-        return rows
+        return _checked(read_rows([str(given)]), mask_url(str(given)))
     path = Path(given)
     if path.is_dir():
         files = sorted(path.glob("*.db")) or sorted(path.glob("*.csv")) + \
@@ -36,9 +39,20 @@ def load_results(given: str | Path):
         files = [path]
     else:
         raise FileNotFoundError(f"{path}: no such results file or folder")
-    rows = read_rows(files)
+    return _checked(read_rows(files), str(path))
+
+
+def _checked(rows, where: str):
+    """`rows` when they are result rows; else a ValueError naming `where` (a KeyError deep in
+    the plots named only a column)."""
     if rows.empty or "kendalltau" not in rows:
-        raise ValueError(f"{path}: holds no result rows")
+        raise ValueError(f"{where}: holds no result rows")
+    missing = [c for c in RESULT_COLUMNS if c not in rows]
+    if missing:
+        raise ValueError(f"{where}: not a predbench results table: no column "
+                         f"{', '.join(missing)} (a sweep's --export has them)")
+    if "error" not in rows:  # a hand-made table of successful cells only
+        rows["error"] = None
     return rows
 
 
