@@ -28,6 +28,7 @@ Measurement rules (DESIGN §3), enforced here:
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from collections import Counter
@@ -38,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.splits import check_split, restrict
-from experiments.metrics import METRIC_COLUMNS, failed_row, score_all
-from experiments.sampling import draw_sets
+from experiments.metrics import METRIC_COLUMNS, MIN_POINTS, check_count, failed_row, score_all
+from experiments.sampling import SAMPLERS, draw_sets
 from predictors import Context, Predictor, get_predictor
 from predictors.base import check_needs
 
@@ -79,10 +80,13 @@ def evaluate(benchmark: Any, predictor: str | Predictor,
     drawing test and train archs from `split` ("all", "tuning" or "reporting").
 
     `progress`, if given, is called with no arguments after each cell (for progress bars)."""
-    template = get_predictor(predictor) if isinstance(predictor, str) else predictor
+    template, seeds = check_evaluate_args(benchmark, predictor, train_sizes, fidelities,
+                                          test_size, seeds, sampler, device, progress)
     pool = restrict(benchmark.archs(), check_split(split))
     if not pool:
         raise ValueError(f"{benchmark!r} holds no archs of the {split} split")
+    check_predictor_on(template, benchmark)
+    device = "cpu" if device is None else device
     labels = dict(zip(pool, benchmark.final_val_acc(pool)))
     sizes, fids = budget_grid(template, benchmark, train_sizes, fidelities, test_size, len(pool))
     hyperparameters = {f"hp_{k}": _cell(v) for k, v in template.get_params().items()}
@@ -114,6 +118,105 @@ def evaluate(benchmark: Any, predictor: str | Predictor,
     return frame[[*ROW_COLUMNS, *hyperparameters]]
 
 
+def check_benchmark_arg(benchmark: Any, name: str = "benchmark",
+                        needs: tuple[str, ...] = ("space", "curve")) -> None:
+    """A Benchmark object, i.e. one with the attributes `needs` (TypeError naming `name` for a
+    name string, None, ...)."""
+    if isinstance(benchmark, str):
+        raise TypeError(f"{name} must be a benchmark object, got the string {benchmark!r}; pass "
+                        f"a benchmark object, e.g. load_benchmark({benchmark!r})")
+    if not all(hasattr(benchmark, a) for a in needs):
+        raise TypeError(f"{name} must be a benchmark object (from load_benchmark), got "
+                        f"{type(benchmark).__name__}")
+
+
+def check_device(device: Any, name: str = "device") -> None:
+    """cpu, cuda, cuda:N, mps, a torch.device, or None; ValueError/TypeError naming `name`."""
+    if device is None or type(device).__name__ == "device":  # torch.device: already checked
+        return
+    if not isinstance(device, str):
+        raise TypeError(f"{name} must be a device name such as 'cpu' or 'cuda:0', got {device!r}")
+    if not re.fullmatch(r"cpu|mps|cuda(:\d+)?", device):
+        raise ValueError(f"{name} must be cpu, cuda, cuda:N or mps, got {device!r}")
+
+
+def _int_list(values: Any, name: str) -> list[Any] | None:
+    """A list of the iterable `values` (None stays None); TypeError naming `name` for a single
+    number or text. The values themselves are checked where their meaning is known."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list of integers, got {values!r}")
+    return list(values)
+
+
+def check_evaluate_args(benchmark: Any, predictor: Any, train_sizes: Any, fidelities: Any,
+                        test_size: Any, seeds: Any, sampler: Any, device: Any,
+                        progress: Any) -> tuple[Predictor, list[int]]:
+    """Every argument of `evaluate` checked once, before any work: (the predictor, the seeds
+    as a list). TypeError/ValueError naming the argument."""
+    check_benchmark_arg(benchmark, needs=("space", "archs", "curve", "final_val_acc"))
+    if isinstance(predictor, str):
+        template = get_predictor(predictor)
+    elif isinstance(predictor, Predictor):
+        template = predictor
+    else:
+        raise TypeError(f"predictor must be a predictor name or a Predictor, got {predictor!r}")
+    _int_list(train_sizes, "train_sizes")
+    _int_list(fidelities, "fidelities")
+    seed_list = _int_list(seeds, "seeds") or []
+    if not seed_list:
+        raise ValueError("seeds must name at least one seed")
+    for seed in seed_list:
+        check_count(seed, "seeds: each seed", 0)
+    check_count(test_size, "test_size", MIN_POINTS)  # rank correlations need a few archs
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    check_device(device)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable (or None), got {progress!r}")
+    return template, [int(s) for s in seed_list]
+
+
+def check_predictor_on(predictor: Predictor, benchmark: Any) -> None:
+    """The predictor's settings that only the benchmark can judge: its encoding (one the
+    space encodes), its network preset (one the space has), its zero-cost proxies. ValueError
+    naming the setting; images for `Needs.images` are `budget_grid`'s (a predictor that cannot
+    run at all gets error rows in a sweep, a bad setting is the user's to fix)."""
+    params = predictor.get_params()
+    space = benchmark.space
+    encoding = params.get("encoding")
+    if isinstance(encoding, str) and encoding != "graph":
+        check = getattr(predictor, "_check_encoding", None)
+        if callable(check):
+            check()
+        sample = next(iter(benchmark.archs()), None)
+        try:
+            if sample is not None:
+                space.encode(sample, encoding)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"predictor {predictor.name!r}: encoding {encoding!r} does not fit "
+                             f"space {space.name!r}: {usage_text(exc)}") from None
+    preset = params.get("preset")
+    if isinstance(preset, str) and hasattr(space, "preset_params"):
+        try:
+            space.preset_params(preset)
+        except ValueError as exc:
+            raise ValueError(f"predictor {predictor.name!r}: preset: {exc}") from None
+    proxies = params.get("proxies")
+    if proxies is not None and not isinstance(proxies, str):
+        from predictors.zero_cost.score import check_proxies
+
+        try:
+            check_proxies(proxies)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"predictor {predictor.name!r}: proxies: {exc}") from None
+
+
+def usage_text(exc: BaseException) -> str:
+    return str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+
+
 def is_oracle(predictor: Predictor, benchmark: Any, fidelity: int) -> bool:
     """Whether a cell reads the whole curve of its query archs: their label, not a prediction."""
     return bool(predictor.needs.query_epochs and fidelity >= int(benchmark.max_epochs))
@@ -126,14 +229,7 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
     [0] for what the predictor does not use, the paper's defaults where None was given.
     ValueError when the predictor cannot run on the benchmark at all."""
     check_needs(predictor, benchmark)
-    # values are checked even where this predictor ignores them: a grid shared by a sweep
-    # must not hide a bad entry until some other predictor reads it
-    # (0 is the grids' "not used" value, as budget_grid returns it)
-    for name, values in (("train_sizes", train_sizes), ("fidelities", fidelities)):
-        if values is not None and not all(_is_count(v, 0) for v in values):
-            raise ValueError(f"{name} must be integers >= 0, got {list(values)}")
-    if not _is_count(test_size):
-        raise ValueError(f"test_size must be an integer >= 1, got {test_size!r}")
+    check_grid(benchmark, train_sizes, fidelities, test_size, pool_size)
     needs = predictor.needs
     if needs.train_set:
         if pool_size is None:
@@ -157,6 +253,31 @@ def budget_grid(predictor: Predictor, benchmark: Any, train_sizes: Sequence[int]
     else:
         fids = [0]
     return sizes, fids
+
+
+def check_grid(benchmark: Any, train_sizes: Sequence[int] | None,
+               fidelities: Sequence[int] | None, test_size: Any,
+               pool_size: int | None = None, prefix: str = "") -> None:
+    """The grid values, whatever the predictor: a grid shared by a sweep must not hide a bad
+    entry until some other predictor reads it (0 is the grids' "not used" value, as
+    budget_grid returns it). ValueError naming train_sizes / fidelities / test_size."""
+    for name, values in (("train_sizes", train_sizes), ("fidelities", fidelities)):
+        if values is not None and not all(_is_count(v, 0) for v in values):
+            raise ValueError(f"{prefix}{name} must be integers >= 0, got {list(values)}")
+    if not _is_count(test_size, MIN_POINTS):
+        raise ValueError(f"{prefix}test_size must be an integer >= {MIN_POINTS}, got "
+                         f"{test_size!r}")
+    epochs = int(benchmark.max_epochs)
+    beyond = [f for f in fidelities or () if f > epochs]
+    if beyond:
+        raise ValueError(f"{prefix}fidelities must be at most the benchmark's {epochs} "
+                         f"epochs, got {beyond[0]}")
+    if pool_size is not None:
+        largest = max(train_sizes or [0])
+        if test_size + largest > pool_size:
+            raise ValueError(f"the benchmark holds {pool_size} archs, fewer than "
+                             f"{prefix}test_size {test_size} + the largest of "
+                             f"{prefix}train_sizes {largest}")
 
 
 def _is_count(value: Any, low: int = 1) -> bool:

@@ -35,12 +35,47 @@ MIN_POINTS = 3
 SCALES = ("label", "score")
 
 
-def _pair(y: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y, dtype=float).reshape(-1)
-    pred = np.asarray(pred, dtype=float).reshape(-1)
+def as_values(values: object, name: str) -> np.ndarray:
+    """`values` as a 1-D float array; TypeError naming `name` for anything that is not a flat
+    sequence of real numbers (a dict, a generator, text, complex or non-numeric entries).
+    An (n, 1) or (1, n) array counts as flat. O(n) numpy: metrics run in a sweep's inner loop."""
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "fiub":
+        return values.astype(float, copy=False)  # the common case, without the checks below
+    if isinstance(values, (dict, set, frozenset, str, bytes)) or \
+            not hasattr(values, "__len__") and not np.isscalar(values):
+        raise TypeError(f"{name} must be a 1-D sequence of real numbers (a list or array), got "
+                        f"{type(values).__name__}")
+    array = np.asarray(values)
+    if array.dtype.kind == "O":  # e.g. None for a missing value (NaN), Decimal, Fraction
+        try:
+            array = array.astype(float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold real numbers, got {values!r:.80}") from None
+    if array.dtype.kind not in "fiub":  # complex or text: float() would fail or lose the part
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim != 1 and sum(d > 1 for d in array.shape) > 1 or array.ndim == 0:
+        raise TypeError(f"{name} must be 1-D, got shape {array.shape}")
+    return array.astype(float).reshape(-1)
+
+
+def _pair(y: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
+    """The shared coercion of every metric: two flat real vectors of one length."""
+    y = as_values(y, "y (labels)")
+    pred = as_values(pred, "pred (predictions)")
     if y.shape != pred.shape:
-        raise ValueError(f"labels and predictions differ in length: {len(y)} vs {len(pred)}")
+        raise ValueError(f"y (labels) and pred (predictions) differ in length: {len(y)} vs "
+                         f"{len(pred)}")
     return y, pred
+
+
+def check_count(value: object, name: str, minimum: int) -> int:
+    """An integer >= `minimum` (numpy integers too, bool not); TypeError/ValueError naming
+    `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def rank_ready(values: np.ndarray) -> np.ndarray:
@@ -120,6 +155,7 @@ def sparse_kendall_tau(y: np.ndarray, pred: np.ndarray, decimals: int = 1,
     `scale="score"`: predictions are not in the label's units, so they are mapped onto the
     label scale by rank first (`onto_label_scale`)."""
     y, pred = _pair(y, pred)
+    decimals = check_count(decimals, "decimals", 0)
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
     mapped = onto_label_scale(y, pred) if scale == "score" else pred
@@ -139,8 +175,7 @@ def precision_at_k(y: np.ndarray, pred: np.ndarray, k: int) -> float:
     """Expected fraction of the k best archs by label that are among the k best by
     prediction (ties broken uniformly at random, independently on both sides)."""
     y, pred = _pair(y, pred)
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    k = check_count(k, "k", 1)
     if len(y) < k:
         return float("nan")
     return float(np.sum(_membership(y, k) * _membership(pred, k)) / k)

@@ -101,14 +101,31 @@ def load_spec(path: str | Path) -> SweepSpec:
     return parse_spec(data, source=str(path))
 
 
+#: the largest train size or fidelity a spec may ask for (a bound before any benchmark loads;
+#: each benchmark then bounds them by its own archs and epochs)
+MAX_GRID_VALUE = 10**7
+
+
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
-    """Validate a spec dict; every problem is a `SpecError` naming `source` and the key."""
+    """Validate a spec dict; every problem is a `SpecError` naming `source` and the key (a
+    TypeError when `data` is not a mapping at all). Every predictor is built once here, so
+    that bad hyperparameter values fail before any cell."""
     from benchmarks.base import benchmark_options, check_option_values, list_benchmarks
     from predictors import list_predictors
     from predictors.base import check_numeric_params
 
+    if not isinstance(data, dict):
+        raise TypeError(f"{source}: a sweep spec must be a mapping (a TOML table), got "
+                        f"{type(data).__name__}")
+
     def fail(key: str, problem: str) -> SpecError:
         return SpecError(f"{source}: {key}: {problem}")
+
+    def label_of(key: str, entry: dict[str, Any]) -> str | None:
+        label = entry.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise fail(f"{key}.label", f"must be a non-empty string, got {label!r}")
+        return label
 
     unknown = sorted(set(data) - {"sweep", "benchmarks", "predictors"})
     if unknown:
@@ -121,20 +138,24 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         if key not in allowed:
             raise fail(f"sweep.{key}", f"unknown key; expected one of {', '.join(sorted(allowed))}")
 
-    def int_list(key: str, minimum: int) -> tuple[int, ...] | None:
+    def int_list(key: str, minimum: int, maximum: int | None = None) -> tuple[int, ...] | None:
         if key not in sweep:
             return None
         value = sweep[key]
         if isinstance(value, str):  # "0-19,25": the integer lists of the command line
             try:
-                return tuple(parse_int_list(value, f"sweep.{key}", minimum))
-            except ValueError as exc:
-                raise SpecError(f"{source}: {exc}") from None
-        if not isinstance(value, list) or not value or \
+                value = parse_int_list(value, f"sweep.{key}", minimum)
+            except (ValueError, OverflowError, MemoryError) as exc:
+                problem = str(exc) if f"sweep.{key}" in str(exc) else \
+                    f"sweep.{key}: {exc or 'too many values'}"
+                raise SpecError(f"{source}: {problem}") from None
+        elif not isinstance(value, list) or not value or \
                 not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
                         for v in value):
             raise fail(f"sweep.{key}", f"must be a non-empty list of integers >= {minimum} "
                                        f"(or a string such as \"0-19\")")
+        if maximum is not None and max(value) > maximum:
+            raise fail(f"sweep.{key}", f"{max(value)} is too large (at most {maximum:,})")
         return tuple(value)
 
     seeds = int_list("seeds", 0) or (0, 1, 2, 3, 4)
@@ -170,7 +191,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
             check_option_values(entry["kind"], options, accepted)
         except (TypeError, ValueError) as exc:
             raise fail(key, str(exc)) from None
-        label = entry.get("label") or f"{entry['kind']}-{_digest(options)}"
+        label = label_of(key, entry) or f"{entry['kind']}-{_digest(options)}"
         benchmarks.append(BenchmarkSpec(entry["kind"], tuple(sorted(options.items())), label))
 
     predictors = []
@@ -192,11 +213,13 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         if not isinstance(params, dict):
             raise fail(f"{key}.params", "must be a table of hyperparameters")
         spec = PredictorSpec(entry["name"], tuple(sorted(params.items())), "")
-        try:
-            check_numeric_params(spec.build())  # values too, not only names: before any cell
-        except (TypeError, ValueError) as exc:
-            raise fail(f"{key}.params", str(exc)) from None
-        label = entry.get("label") or (
+        try:  # built once here: construction checks the values, not only the names
+            check_numeric_params(spec.build())
+        except (TypeError, ValueError, OverflowError) as exc:
+            said = str(exc) if repr(entry["name"]) in str(exc) else \
+                f"predictor {entry['name']!r}: {exc}"
+            raise fail(f"{key}.params", said) from None
+        label = label_of(key, entry) or (
             entry["name"] if not params else f"{entry['name']}-{_digest(params)}")
         if label in labels:
             raise fail(f"{key}.label", f"label {label!r} is used twice")
@@ -204,4 +227,5 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         predictors.append(PredictorSpec(entry["name"], spec.params, label))
 
     return SweepSpec(tuple(benchmarks), tuple(predictors), seeds, test_size, sampler, split,
-                     int_list("train_sizes", 1), int_list("fidelities", 1), source)
+                     int_list("train_sizes", 1, MAX_GRID_VALUE),
+                     int_list("fidelities", 1, MAX_GRID_VALUE), source)

@@ -9,8 +9,10 @@ prefixes of one seeded draw, a cell gives the same row alone as inside a full-gr
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from experiments.spec import BenchmarkSpec, PredictorSpec, SpecError, SweepSpec
 from experiments.sweep_store import Key, SweepStore, open_sweep_store
 
 EXECUTORS = ("local", "ray")
+#: more local worker processes than this is a typo, not a machine
+MAX_WORKERS = 1024
 
 
 @dataclass(frozen=True)
@@ -42,22 +46,44 @@ class Cell:
 
 
 def plan(spec: SweepSpec) -> tuple[list[Cell], list[tuple[Key, dict[str, Any]]]]:
-    """(cells to run, error rows for predictors that cannot run on a benchmark at all)."""
-    from experiments.evaluator import budget_grid
+    """(cells to run, error rows for predictors that cannot run on a benchmark at all). Every
+    problem the spec's author must fix — a benchmark that does not load, a grid value the
+    benchmark cannot serve, a predictor setting the space does not have — is a `SpecError`
+    naming the entry, raised before any store is opened."""
+    from benchmarks.splits import restrict
+    from experiments.evaluator import budget_grid, check_grid, check_predictor_on
 
+    if not isinstance(spec, SweepSpec):
+        raise TypeError(f"spec must be a SweepSpec (from load_spec or parse_spec), got "
+                        f"{type(spec).__name__}")
     cells: list[Cell] = []
     errors: list[tuple[Key, dict[str, Any]]] = []
     for i, bspec in enumerate(spec.benchmarks):
+        where = f"{spec.source}: benchmarks[{i}]"
         try:
             bench = bspec.load()
-        except (OSError, ValueError, KeyError) as exc:  # a missing or bad file: name the entry
-            problem = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            raise SpecError(f"{spec.source}: benchmarks[{i}]: {problem}") from None
-        for pspec in spec.predictors:
-            predictor = pspec.build()
+            pool_size = len(restrict(bench.archs(), spec.split))
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            problem = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+            path = dict(bspec.options).get("path")
+            if path is not None and str(path) not in problem:  # e.g. zipfile's own message
+                problem = f"{path}: {problem}"
+            raise SpecError(f"{where}: {problem}") from None  # a missing or bad file
+        try:
+            check_grid(bench, spec.train_sizes, spec.fidelities, spec.test_size, pool_size,
+                       prefix="sweep.")
+        except ValueError as exc:
+            raise SpecError(f"{where} ({bspec.label}): {exc}") from None
+        for j, pspec in enumerate(spec.predictors):
+            try:
+                predictor = pspec.build()
+                check_predictor_on(predictor, bench)
+            except (TypeError, ValueError) as exc:
+                raise SpecError(f"{spec.source}: predictors[{j}] ({pspec.label}) on "
+                                f"benchmarks[{i}]: {exc}") from None
             try:
                 sizes, fids = budget_grid(predictor, bench, spec.train_sizes, spec.fidelities,
-                                          spec.test_size)
+                                          spec.test_size, pool_size)
             except ValueError as exc:
                 for seed in spec.seeds:
                     errors.append(((bspec.label, pspec.label, 0, 0, seed),
@@ -88,36 +114,88 @@ def run_cell(cell: Cell) -> tuple[Key, dict[str, Any]]:
                             "predictor_label": cell.predictor.label}
 
 
+def check_sweep_options(workers: Any, executor: Any, ray_address: Any,
+                        on_progress: Any = None, cli: bool = False) -> None:
+    """The run options of a sweep, before anything loads; messages name the argument (the
+    command-line option with `cli`)."""
+    name = (lambda arg: "--" + arg.replace("_", "-")) if cli else (lambda arg: arg)
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"{name('workers')} must be an integer, got {workers!r}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"{name('workers')} must be in 1..{MAX_WORKERS}, got {workers}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"{name('executor')}: unknown executor {executor!r}; expected one of "
+                         f"{', '.join(EXECUTORS)}")
+    if ray_address is not None:
+        if not isinstance(ray_address, str) or not ray_address.strip():
+            raise ValueError(f"{name('ray_address')} must be a cluster address, got "
+                             f"{ray_address!r}")
+        if executor != "ray":
+            raise ValueError(f"{name('ray_address')} needs "
+                             f"{'--executor ray' if cli else 'executor=' + repr('ray')}")
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise ValueError("the ray executor needs Ray: pip install -e '.[ray]'")
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError(f"on_progress must be a callable (or None), got {on_progress!r}")
+
+
+@dataclass
+class PreparedSweep:
+    """A sweep whose spec, benchmarks, predictors and store were all checked (`prepare_sweep`):
+    `run` only evaluates cells."""
+    store: SweepStore
+    todo: list[Cell]
+    workers: int
+    executor: str
+    ray_address: str | None
+
+    def run(self, on_progress: Callable[[int, int], None] | None = None) -> SweepStore:
+        total, finished = len(self.todo), 0
+        if on_progress:
+            on_progress(0, total)
+        runner = {"local": _run_local, "ray": _run_ray}[self.executor]
+        for key, row in runner(self.todo, self.workers, self.ray_address):
+            self.store.add(key, row)
+            finished += 1
+            if on_progress:
+                on_progress(finished, total)
+        return self.store
+
+
+def prepare_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
+                  executor: str = "local", ray_address: str | None = None) -> PreparedSweep:
+    """Everything of `run_sweep` that can fail on bad input, in order: the options, the plan
+    (benchmarks load, predictors fit the benchmarks, grid values), the store (opened last, so
+    that a bad spec leaves no new store behind) and its protocol."""
+    check_sweep_options(workers, executor, ray_address)
+    if not isinstance(store_path, (str, os.PathLike)):
+        raise TypeError(f"store_path must be a file path or a postgresql:// URL, got "
+                        f"{store_path!r}")
+    cells, errors = plan(spec)
+    store = open_sweep_store(store_path)
+    try:
+        # rows of one store must come from one protocol: the same test size, sampler and split
+        store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
+                              "split": spec.split})
+        done = store.keys()
+        for key, row in errors:
+            if key not in done:
+                store.add(key, row)
+    except BaseException:
+        store.close()
+        raise
+    todo = [c for c in cells if c.key not in done]
+    return PreparedSweep(store, todo, workers, executor, ray_address)
+
+
 def run_sweep(spec: SweepSpec, store_path: str | Path, workers: int = 1,
               executor: str = "local", on_progress: Callable[[int, int], None] | None = None,
               ray_address: str | None = None) -> SweepStore:
     """Run every cell of `spec` not yet in the store at `store_path` (an SQLite file or a
-    PostgreSQL URL); return the store."""
-    if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    # the benchmarks first: one that cannot load must not leave a new, empty store behind
-    cells, errors = plan(spec)
-    store = open_sweep_store(store_path)
-    # rows of one store must come from one protocol: the same test size, sampler and split
-    store.check_protocol({"test_size": spec.test_size, "sampler": spec.sampler,
-                          "split": spec.split})
-    done = store.keys()
-    for key, row in errors:
-        if key not in done:
-            store.add(key, row)
-    todo = [c for c in cells if c.key not in done]
-    total, finished = len(todo), 0
-    if on_progress:
-        on_progress(0, total)
-    runner = {"local": _run_local, "ray": _run_ray}[executor]
-    for key, row in runner(todo, workers, ray_address):
-        store.add(key, row)
-        finished += 1
-        if on_progress:
-            on_progress(finished, total)
-    return store
+    PostgreSQL URL); return the store. Bad arguments raise TypeError/ValueError naming them
+    before anything is created."""
+    check_sweep_options(workers, executor, ray_address, on_progress)
+    return prepare_sweep(spec, store_path, workers, executor, ray_address).run(on_progress)
 
 
 def _init_worker(threads: int) -> None:

@@ -89,6 +89,12 @@ class SweepStore:
         """A file that exists must be an SQLite database (not a directory, text, a spec...)."""
         if self.path.is_dir():
             raise ValueError(f"{self.path}: is a directory, expected a sweep store file")
+        probe = self.path.parent
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():  # mkdir would raise FileExistsError / NotADirectoryError
+            raise ValueError(f"{self.path}: cannot create the sweep store: {probe} is a file, "
+                             f"not a folder")
         if self.path.is_file() and self.path.stat().st_size > 0:
             with self.path.open("rb") as f:
                 head = f.read(16)
@@ -140,14 +146,13 @@ class SweepStore:
     def export(self, path: str | Path) -> Path:
         """Write the tidy table as CSV or parquet (by suffix)."""
         path = Path(path)
+        check_export_path(path, self)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.frame()
         if path.suffix == ".parquet":
             frame.to_parquet(path, index=False)
-        elif path.suffix == ".csv":
-            frame.to_csv(path, index=False)
         else:
-            raise ValueError(f"{path}: export as .csv or .parquet")
+            frame.to_csv(path, index=False)
         return path
 
     def __len__(self) -> int:
@@ -155,6 +160,27 @@ class SweepStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def check_export_path(path: str | Path, store: SweepStore | str | Path | None = None,
+                      flag: str = "export") -> None:
+    """Where `export` may write: a .csv or .parquet file that is not a folder and not the
+    store itself (`store`: the store or its path). ValueError naming `flag`; checked by the
+    command line before a sweep starts, so that it never fails at its end."""
+    path = Path(str(path))
+    if path.is_dir():
+        raise ValueError(f"{flag}: {path} is a folder; give a .csv or .parquet file")
+    where = getattr(store, "path", None) if isinstance(store, SweepStore) else store
+    if where is not None and "://" not in str(where) and \
+            path.resolve() == Path(str(where)).resolve():
+        raise ValueError(f"{flag}: {path} is the sweep store itself")
+    if path.suffix not in (".csv", ".parquet"):
+        raise ValueError(f"{flag}: {path}: export as .csv or .parquet")
+    probe = path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"{flag}: cannot create {path}: {probe} is a file, not a folder")
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def test_benchmark_path_of_the_wrong_type_names_it():
     (dict(fidelities=[-1]), "fidelities must be integers >= 0"),
     (dict(fidelities=[2.5]), "fidelities must be integers >= 0"),
     (dict(train_sizes=[-3]), "train_sizes must be integers >= 0"),
-    (dict(test_size=0), "test_size must be an integer >= 1"),
+    (dict(test_size=0), "test_size must be an integer >= 3"),  # rank metrics need 3
 ])
 def test_evaluate_checks_grid_values_even_where_unused(options, problem):
     bench = load_benchmark("nb201", subset="suite_zero")

@@ -18,14 +18,27 @@ def random_search(state: SearchState) -> None:
         state.evaluate(state.random_unseen(), "random")
 
 
+def check_regularized_evolution(population: int = 30, sample: int = 10) -> None:
+    """The values `regularized_evolution` accepts (run_search checks them before any query)."""
+    if population < 1 or not 1 <= sample <= population:
+        raise ValueError(f"regularized evolution needs population >= 1 and 1 <= sample <= "
+                         f"population, got population={population}, sample={sample}")
+
+
+def check_local_search(move: str = "best", num_init: int = 1) -> None:
+    """The values `local_search` accepts."""
+    if move not in ("best", "first"):
+        raise ValueError(f"local search move must be 'best' or 'first', got {move!r}")
+    if num_init < 1:
+        raise ValueError(f"num_init must be >= 1, got {num_init}")
+
+
 def regularized_evolution(state: SearchState, population: int = 30, sample: int = 10) -> None:
     """Regularized (aging) evolution (Real et al. 2019, AAAI): a population of `population`
     random archs; each step samples `sample` members uniformly without replacement, mutates the
     best of them once, queries the child, adds it and removes the OLDEST member (age, not
     fitness, decides removal). Defaults pop 30 / sample 10 as in White et al.'s NB201 runs."""
-    if population < 1 or not 1 <= sample <= population:
-        raise ValueError(f"regularized evolution needs population >= 1 and 1 <= sample <= "
-                         f"population, got population={population}, sample={sample}")
+    check_regularized_evolution(population, sample)
     members: deque = deque()
     while len(members) < population:
         arch = state.random_unseen()
@@ -52,10 +65,7 @@ def local_search(state: SearchState, move: str = "best", num_init: int = 1) -> N
     move="first" move as soon as one neighbour improves. At a local optimum restart from a
     random unseen arch. Neighbours already evaluated cost nothing; only neighbours the search
     may query are considered (on a fixed-pool table those it holds; always those of the split)."""
-    if move not in ("best", "first"):
-        raise ValueError(f"local search move must be 'best' or 'first', got {move!r}")
-    if num_init < 1:
-        raise ValueError(f"num_init must be >= 1, got {num_init}")
+    check_local_search(move, num_init)
     current = None
     while True:
         if current is None:

@@ -21,6 +21,7 @@ or 10 best (results/search_regret, tuning runs in the issue's report).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,32 @@ import numpy as np
 from experiments.search.acquisition import ACQUISITIONS
 from experiments.search.acquisition import acquisition as make_acquisition
 from experiments.search.state import SearchState, StopSearch
-from experiments.search.surrogate import Surrogate
+from experiments.search.surrogate import UNCERTAINTY, Surrogate
 
 CANDIDATE_MODES = ("mutation", "random")
+
+
+def check_guided(values: dict[str, Any], learns: bool = True) -> None:
+    """The loop values npenas (and, with `acquisition` and the ensemble settings, bananas)
+    accept; `values` holds every keyword argument of the loop (run_search fills in the
+    defaults and checks before any query). `learns`: the predictor fits on evaluated archs."""
+    _check_common(values["num_init"], values["k"], values["num_candidates"],
+                  values["num_parents"], values["candidates"], learns)
+    for name in ("num_random", "fidelity"):
+        if values[name] < 0:
+            raise ValueError(f"{name} must be >= 0, got {values[name]}")
+    if "acquisition" not in values:
+        return
+    if values["acquisition"] not in ACQUISITIONS:
+        raise ValueError(f"unknown acquisition {values['acquisition']!r}; expected one of: "
+                         f"{', '.join(ACQUISITIONS)}")
+    if not math.isfinite(values["beta"]):
+        raise ValueError(f"beta must be a finite number, got {values['beta']}")
+    if values["uncertainty"] not in UNCERTAINTY:
+        raise ValueError(f"unknown uncertainty {values['uncertainty']!r}; expected one of: "
+                         f"{', '.join(UNCERTAINTY)}")
+    if values["ensemble_size"] < 1:
+        raise ValueError(f"ensemble_size must be >= 1, got {values['ensemble_size']}")
 
 
 def _check_common(num_init: int, k: int, num_candidates: int, num_parents: int,
@@ -97,7 +121,9 @@ def npenas(state: SearchState, predictor: Any, predictor_params: dict[str, Any] 
     """Predictor-guided evolution (NPENAS): each round, mutate the `num_parents` best archs
     into `num_candidates` candidates, query the `k` the predictor ranks highest, refit."""
     surrogate = Surrogate(predictor, predictor_params, state, seed, fidelity=fidelity)
-    _check_common(num_init, k, num_candidates, num_parents, candidates, surrogate.learns)
+    check_guided(dict(num_init=num_init, k=k, num_candidates=num_candidates,
+                      num_parents=num_parents, candidates=candidates, num_random=num_random,
+                      fidelity=fidelity), surrogate.learns)
     _guided_loop(state, surrogate, lambda pool: surrogate.predict(pool)[0], num_init, k,
                  num_candidates, num_parents, candidates, num_random)
 
@@ -111,13 +137,13 @@ def bananas(state: SearchState, predictor: Any, predictor_params: dict[str, Any]
     """Bayesian optimisation (BANANAS): each round, refit the predictor (or ensemble), score
     the candidates with the acquisition function `acquisition` (its | ucb | ei | pi) of
     the predictive mean and std, query the top `k`."""
-    if acquisition not in ACQUISITIONS:
-        raise ValueError(f"unknown acquisition {acquisition!r}; expected one of: "
-                         f"{', '.join(ACQUISITIONS)}")
     surrogate = Surrogate(predictor, predictor_params, state, seed, need_std=True,
                           uncertainty=uncertainty, ensemble_size=ensemble_size,
                           bootstrap=bootstrap, fidelity=fidelity)
-    _check_common(num_init, k, num_candidates, num_parents, candidates, surrogate.learns)
+    check_guided(dict(num_init=num_init, k=k, num_candidates=num_candidates,
+                      num_parents=num_parents, candidates=candidates, num_random=num_random,
+                      fidelity=fidelity, acquisition=acquisition, beta=beta,
+                      uncertainty=uncertainty, ensemble_size=ensemble_size), surrogate.learns)
     acq = make_acquisition(acquisition, beta)
     # ITS draws come from their own stream so that they do not shift the proposal stream
     draws = np.random.default_rng([int(seed), 7907])

@@ -33,6 +33,12 @@ def config_digest(config: dict[str, Any]) -> str:
 class TrajectoryStore:
     def __init__(self, out: str | Path) -> None:
         self.root = Path(out) / "trajectories"
+        probe = self.root
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():  # mkdir would raise NotADirectoryError / FileExistsError
+            raise ValueError(f"{out}: cannot keep trajectories there: {probe} is a file, not a "
+                             f"folder")
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path(self, algo: str, predictor: str, seed: int) -> Path:

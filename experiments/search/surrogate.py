@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,19 +49,42 @@ def build_predictor(predictor: str | Predictor, params: dict[str, Any] | None,
                     benchmark: Any) -> Predictor:
     """A fresh predictor: by name (with `params`) or a copy of an instance. A `preset` param
     the user left unset follows the benchmark's network preset."""
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"predictor_params must be a mapping of hyperparameters (or None), got "
+                        f"{params!r}")
     params = dict(params or {})
     if isinstance(predictor, Predictor):
         base = {**predictor.get_params(), **params}
         cls = type(predictor)
     else:
         if not isinstance(predictor, str):
-            raise ValueError(f"predictor must be a name or a Predictor, got {predictor!r}")
+            raise TypeError(f"predictor must be a name or a Predictor, got {predictor!r}")
         probe = get_predictor(predictor, **params)  # unknown names/params: ValueError here
         cls, base = type(probe), params
     accepted = inspect.signature(cls.__init__).parameters
     if "preset" in accepted and "preset" not in params and getattr(benchmark, "preset", None):
         base["preset"] = benchmark.preset
     return cls(**base)
+
+
+def check_surrogate(template: Predictor, benchmark: Any, fidelity: int = 0,
+                    need_std: bool = False, uncertainty: str = "auto",
+                    ensemble_size: int = 3) -> str:
+    """Whether `template` can guide a search on `benchmark` with these settings (ValueError
+    naming what is wrong; run_search calls it before any query); the uncertainty mode."""
+    from experiments.evaluator import check_predictor_on
+
+    if fidelity < 0:
+        raise ValueError(f"fidelity must be >= 0, got {fidelity}")
+    check_needs(template, benchmark)
+    check_predictor_on(template, benchmark)  # encoding, preset, proxies of the space
+    if template.needs.query_epochs and fidelity < 1:
+        raise ValueError(f"predictor {template.name!r} reads partial learning curves of the "
+                         f"candidates: give fidelity >= 1")
+    if fidelity > int(benchmark.max_epochs):
+        raise ValueError(f"fidelity {fidelity} exceeds the benchmark's "
+                         f"{benchmark.max_epochs} epochs")
+    return uncertainty_mode(template, need_std, uncertainty, ensemble_size)
 
 
 def native_std(predictor: Predictor) -> bool:
@@ -125,26 +148,18 @@ class Surrogate:
     def __init__(self, predictor: str | Predictor, predictor_params: dict[str, Any] | None,
                  state: Any, seed: int, *, need_std: bool = False, uncertainty: str = "auto",
                  ensemble_size: int = 3, bootstrap: bool = True, fidelity: int = 0) -> None:
-        if fidelity < 0:
-            raise ValueError(f"fidelity must be >= 0, got {fidelity}")
         self.state = state
         self.benchmark = state.benchmark
         self.seed = int(seed)
         self.fidelity = int(fidelity)
         template = build_predictor(predictor, predictor_params, self.benchmark)
         self.name = template.name
-        check_needs(template, self.benchmark)
+        self.mode = check_surrogate(template, self.benchmark, self.fidelity, need_std,
+                                    uncertainty, ensemble_size)
         needs = template.needs
-        if needs.query_epochs and self.fidelity < 1:
-            raise ValueError(f"predictor {self.name!r} reads partial learning curves of the "
-                             f"candidates: give fidelity >= 1")
-        if self.fidelity > int(self.benchmark.max_epochs):
-            raise ValueError(f"fidelity {self.fidelity} exceeds the benchmark's "
-                             f"{self.benchmark.max_epochs} epochs")
         self.learns = bool(needs.train_set)
         # zero-cost scores depend only on the arch (and the seed): compute each once
         self.cached = bool(needs.network) and not needs.train_set
-        self.mode = uncertainty_mode(template, need_std, uncertainty, ensemble_size)
         accepted = inspect.signature(type(template).__init__).parameters
         if self.mode == "ensemble":
             base = template.get_params().get("seed")

@@ -18,7 +18,6 @@ incumbents are shown instead.
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,9 +47,9 @@ def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
               predictor_params: dict[str, Any], benchmark: Any) -> list[tuple[str, str | None,
                                                                               dict[str, Any]]]:
     """(algo, predictor or None, loop params) per run; every usage problem is a ValueError
-    raised before anything runs."""
-    from experiments.search.run import ALGORITHMS, GUIDED_DEFAULTS, algorithm_params, check_algo
-    from experiments.search.surrogate import build_predictor, uncertainty_mode
+    naming the option, raised before anything runs (no progress bar, no folder)."""
+    from experiments.search.run import GUIDED_DEFAULTS, algorithm_params, check_algo, check_params
+    from experiments.search.surrogate import build_predictor
 
     for algo in algos:
         check_algo(algo)
@@ -61,37 +60,21 @@ def plan_runs(algos: list[str], predictors: list[str], params: dict[str, Any],
     runs = []
     for algo in algos:
         own = {k: v for k, v in params.items() if k in algorithm_params(algo)}
-        _check_param_types(algo, own, inspect.signature(ALGORITHMS[algo]).parameters)
-        if algo not in GUIDED_DEFAULTS:
-            runs.append((algo, None, own))
-            continue
-        for name in predictors:
-            template = build_predictor(name, predictor_params, benchmark)
-            if algo == "bananas":
-                signature = inspect.signature(ALGORITHMS["bananas"]).parameters
-                uncertainty_mode(template, True,
-                                 own.get("uncertainty", signature["uncertainty"].default),
-                                 own.get("ensemble_size", signature["ensemble_size"].default))
+        guided = algo in GUIDED_DEFAULTS
+        for name in predictors if guided else [None]:
+            if name is not None:
+                try:  # built once with the --predictor-param values: their checks run here
+                    build_predictor(name, predictor_params, benchmark)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"--predictor-param: {exc}" if predictor_params
+                                     else f"--predictor {name}: {exc}") from None
+            try:
+                check_params(algo, own, name, predictor_params if guided else None, benchmark,
+                             flag="--param ")
+            except TypeError as exc:  # a usage error on the command line: exit 2
+                raise ValueError(str(exc)) from None
             runs.append((algo, name, own))
     return runs
-
-
-def _check_param_types(algo: str, params: dict[str, Any],
-                       signature: Any) -> None:
-    """Each --param value must have the type of the loop argument's default (an int where the
-    default is an int, ...), so that a typo fails here, not deep inside the loop."""
-    for key, value in params.items():
-        default = signature[key].default
-        if default is inspect.Parameter.empty or default is None:
-            continue
-        kind = type(default)
-        ok = (isinstance(value, bool) if kind is bool
-              else isinstance(value, int) and not isinstance(value, bool) if kind is int
-              else isinstance(value, (int, float)) and not isinstance(value, bool) if kind is float
-              else isinstance(value, kind))
-        if not ok:
-            raise ValueError(f"--param {key} of {algo} must be {kind.__name__} (default "
-                             f"{default!r}), got {value!r}")
 
 
 def _run_all(runs: list[tuple[str, str | None, dict[str, Any]]], seed_list: list[int],
@@ -192,6 +175,8 @@ def search(
         raise ValueError(f"--budget must be >= 1, got {budget}")
     check_number(budget_seconds, "--budget-seconds", strict=True)
     check_output_path(out, "--out")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {out} is a file, not a folder")
     params = parse_key_values(param, "--param")
     predictor_params = parse_key_values(predictor_param, "--predictor-param")
     kind, options = parse_benchmark_spec(benchmark, space)

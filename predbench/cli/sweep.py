@@ -106,23 +106,26 @@ def sweep(
 ) -> None:
     """Run (or resume) a sweep; cells already in the store are skipped."""
     from experiments.spec import load_spec
-    from experiments.sweep import run_sweep
+    from experiments.sweep import check_sweep_options, prepare_sweep
+    from experiments.sweep_store import check_export_path
 
-    if workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {workers}")
+    # every check before the progress bar: options, output paths, the spec, its benchmarks
+    # and predictors, the store and its protocol (prepare_sweep) — the bar means work started
+    check_sweep_options(workers, executor, ray_address, cli=True)
     if "://" not in db:
         check_output_path(db, "--db")
     if export is not None:
-        check_output_path(export, "--export")
+        check_export_path(export, None if "://" in db else db, "--export")
     spec = load_spec(spec_path)
+    prepared = prepare_sweep(spec, db, workers=workers, executor=executor,
+                             ray_address=ray_address)
     with progress_bar() as bar:
         task = bar.add_task("sweep", total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        store = run_sweep(spec, db, workers=workers, executor=executor, on_progress=update,
-                          ray_address=ray_address)
+        store = prepared.run(update)
     frame = store.frame()
     console.print(summary_table(frame, f"{spec_path.name}: {len(frame)} rows in "
                                        f"{store.location}"))
