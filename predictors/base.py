@@ -140,6 +140,9 @@ class Predictor(abc.ABC):
     int_minimums: ClassVar[dict[str, int]] = {}
     #: float hyperparameters that must be finite and > 0 (e.g. a prior precision)
     positive_floats: ClassVar[tuple[str, ...]] = ()
+    #: numeric hyperparameters where a negative value is meaningful (n_jobs=-1: every core);
+    #: every other numeric one must be finite, and >= 0 where its default is
+    signed_params: ClassVar[tuple[str, ...]] = ()
     #: compute seconds of init work that `fit` took over instead of doing it (e.g. a supernet
     #: loaded from a checkpoint: the seconds its training took); the evaluator charges them
     reused_fit_seconds_: float = 0.0
@@ -188,6 +191,27 @@ def check_numeric_params(predictor: Predictor) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"predictor {predictor.name!r}: {name} must be an integer >= {low}, "
                              f"got {value!r}")
+    signed: set[str] = set()
+    for cls in reversed(type(predictor).__mro__):
+        signed.update(vars(cls).get("signed_params", ()))
+    # Every other numeric hyperparameter: a finite real number, and not negative where its
+    # default is not (a negative count, rate or size has no meaning; the few parameters where
+    # a negative value is a switch, e.g. n_jobs=-1, are listed in `signed_params`).
+    for pname, prm in inspect.signature(type(predictor).__init__).parameters.items():
+        default = prm.default
+        if pname in minimums or pname in positives or pname in signed or \
+                isinstance(default, bool) or not isinstance(default, (int, float)) or \
+                pname not in vars(predictor):
+            continue
+        value = getattr(predictor, pname)
+        if value is None and "None" in str(prm.annotation):
+            continue  # "not set" where the signature allows it (e.g. max_steps=None)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+                not math.isfinite(float(value)):
+            raise ValueError(f"predictor {predictor.name!r}: {pname} must be a finite number, "
+                             f"got {value!r}")
+        if default >= 0 and value < 0:
+            raise ValueError(f"predictor {predictor.name!r}: {pname} must be >= 0, got {value!r}")
     for name in sorted(positives):
         value = getattr(predictor, name, None)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
@@ -232,7 +256,9 @@ def get_predictor(name: str, config: str | None = None, **params: Any) -> Predic
     if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
         raise ValueError(f"predictor {name!r} has no parameter(s) {', '.join(unknown)}; "
                          f"it takes: {', '.join(p for p in accepted if p != 'self') or 'none'}")
-    return cls(**params)
+    predictor = cls(**params)
+    check_numeric_params(predictor)  # a bad value fails here, in one line, not inside fit
+    return predictor
 
 
 def list_predictors(family: str | None = None) -> list[str]:

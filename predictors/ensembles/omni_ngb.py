@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from predictors.base import register_predictor
+from predictors.base import check_numeric_params, register_predictor
 from predictors.ensembles._base import OmniTreeMixin
 from predictors.ensembles._features import check_sources
 from predictors.model_based._hpo import int_log_uniform, log_uniform
@@ -44,6 +44,7 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
     """NGBoost on [jacov, SoTL-E at F >= 3, encoding] with held-out-fold HPO."""
 
     name: ClassVar[str] = "omni_ngb"
+    int_minimums: ClassVar[dict[str, int]] = {"hpo_trials": 0, "hpo_folds": 2}
     min_fidelity: ClassVar[int] = 3  # SoTL-E only from epoch 3 on (White et al. 2021, §6)
     # NASLib OmniNGBPredictor(n_hypers=35), experiments' zero-cost batch 256
     configs: ClassVar[dict[str, dict[str, Any]]] = {
@@ -82,12 +83,10 @@ class OmniNGBPredictor(OmniTreeMixin, NGBPredictor):
         self.zc_batch_size = zc_batch_size
         self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
         check_sources(("jacov",), ("sotle",), encoding, self.name)
-        if int(hpo_trials) < 0:
-            raise ValueError(f"{self.name}: hpo_trials must be >= 0, got {hpo_trials}")
-        if hpo_seconds is not None and hpo_seconds <= 0:
-            raise ValueError(f"{self.name}: hpo_seconds must be > 0 or None, got {hpo_seconds}")
-        if int(hpo_folds) < 2:
-            raise ValueError(f"{self.name}: hpo_folds must be >= 2, got {hpo_folds}")
+        check_numeric_params(self)  # hpo_trials >= 0, hpo_folds >= 2 (int_minimums)
+        if hpo_seconds is not None and (isinstance(hpo_seconds, bool) or not isinstance(
+                hpo_seconds, (int, float)) or not hpo_seconds > 0 or hpo_seconds == float("inf")):
+            raise ValueError(f"{self.name}: hpo_seconds must be > 0 or None, got {hpo_seconds!r}")
 
     def _sources(self) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
         return ("jacov",), ("sotle",), self.encoding

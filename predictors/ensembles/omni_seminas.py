@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from predictors.base import Context, Needs, as_list, register_predictor
+from predictors.base import Context, Needs, as_list, check_numeric_params, register_predictor
 from predictors.ensembles._features import (
     ZeroCostCache,
     curve_features,
@@ -47,6 +47,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
     """SemiNAS on [arch tokens, jacov bin token, SoTL-E bin token (F >= 3)]."""
 
     name: ClassVar[str] = "omni_seminas"
+    int_minimums: ClassVar[dict[str, int]] = {"bins": 2}
     family: ClassVar[str] = "ensemble"
     needs: ClassVar[Needs] = Needs(train_set=True, query_epochs=True, network=True)
     min_fidelity: ClassVar[int] = 3  # SoTL-E only from epoch 3 on (White et al. 2021, §6)
@@ -77,8 +78,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
         self.zc_batch_size = zc_batch_size
         self.bins = bins
         self.zc_seed = zc_seed  # the proxies' seed (None: `seed`, else the context's)
-        if int(bins) < 2:
-            raise ValueError(f"{self.name}: bins must be >= 2, got {bins}")
+        check_numeric_params(self)  # bins >= 2 (int_minimums)
         if num_unlabeled is not None and int(num_unlabeled) < 0:
             raise ValueError(f"{self.name}: num_unlabeled must be >= 0 or None, "
                              f"got {num_unlabeled}")

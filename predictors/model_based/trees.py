@@ -29,6 +29,7 @@ class XGBPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     name = "xgb"
     int_minimums = {"num_boost_round": 1}
+    signed_params = ("n_jobs",)  # -1: every core
     configs = {"paper": {"target_transform": None}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,
@@ -89,6 +90,7 @@ class LGBPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     name = "lgb"
     int_minimums = {"num_boost_round": 1}
+    signed_params = ("n_jobs", "bagging_freq")  # -1: every core; <= 0: no bagging
     configs = {"paper": {"target_transform": None}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,
@@ -150,6 +152,7 @@ class RFPredictor(TargetTransformMixin, ModelBasedPredictor):
 
     name = "rf"
     supports_std = True
+    signed_params = ("n_jobs",)  # -1: every core
     configs = {"paper": {"target_transform": None}}
 
     def __init__(self, encoding: str = "adjacency_one_hot", seed: int | None = None,

@@ -1,0 +1,62 @@
+"""Every numeric hyperparameter of every registered predictor is checked when the predictor is
+built (issue 20: a sweep spec or --predictor-param with a negative count, rate or size, or NaN,
+was accepted and failed later, or not at all)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import pytest
+
+from predictors import get_predictor, list_predictors
+from predictors.base import predictor_class
+
+
+def _numeric_params() -> list[tuple[str, str, float]]:
+    out = []
+    for name in list_predictors():
+        cls = predictor_class(name)
+        signed: set[str] = set()
+        for klass in cls.__mro__:
+            signed.update(vars(klass).get("signed_params", ()))
+        for pname, prm in inspect.signature(cls.__init__).parameters.items():
+            default = prm.default
+            if isinstance(default, bool) or not isinstance(default, (int, float)) \
+                    or pname in signed:
+                continue
+            out.append((name, pname, default))
+    return out
+
+
+NUMERIC = _numeric_params()
+
+
+def test_the_walk_covers_many_parameters() -> None:
+    assert len(NUMERIC) > 150  # every predictor contributes; a broken walk would find few
+
+
+@pytest.mark.parametrize("name", list_predictors())
+def test_defaults_and_named_configs_pass(name: str) -> None:
+    get_predictor(name)
+    for config in predictor_class(name).configs:
+        get_predictor(name, config=config)
+
+
+@pytest.mark.parametrize(("name", "pname", "default"), NUMERIC,
+                         ids=[f"{n}-{p}" for n, p, _ in NUMERIC])
+def test_negative_and_nan_refused_naming_the_parameter(name: str, pname: str,
+                                                       default: float) -> None:
+    bads: list[object] = [math.nan, math.inf, "abc"]
+    if default >= 0:
+        bads.append(-1 if isinstance(default, int) else -1.0)
+    for bad in bads:
+        with pytest.raises((ValueError, TypeError)) as info:
+            get_predictor(name, **{pname: bad})
+        message = str(info.value)
+        assert pname in message and "\n" not in message, (bad, message)
+
+
+def test_signed_parameters_keep_their_meaning() -> None:
+    assert get_predictor("xgb", n_jobs=-1).n_jobs == -1
+    assert get_predictor("lgb", bagging_freq=0).bagging_freq == 0
