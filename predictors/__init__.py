@@ -5,6 +5,7 @@ from predictors.base import (
     FAMILIES,
     Context,
     Needs,
+    NotFittedError,
     Predictor,
     get_predictor,
     list_predictors,
@@ -15,6 +16,6 @@ from predictors.curves import CurveView, FidelityError
 _import_all()
 
 __all__ = [
-    "FAMILIES", "Context", "CurveView", "FidelityError", "Needs", "Predictor",
+    "FAMILIES", "Context", "CurveView", "FidelityError", "Needs", "NotFittedError", "Predictor",
     "get_predictor", "list_predictors", "register_predictor",
 ]

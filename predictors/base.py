@@ -220,6 +220,37 @@ def check_numeric_params(predictor: Predictor) -> None:
                              f"> 0, got {value!r}")
 
 
+class NotFittedError(ValueError, RuntimeError):
+    """`query` before `fit` (a ValueError like scikit-learn's; a RuntimeError as before)."""
+
+
+def check_context(ctx: Any, who: str) -> Context:
+    """`ctx` is a `Context` whose `space` is a search space (TypeError naming it otherwise)."""
+    if not isinstance(ctx, Context):
+        raise TypeError(f"{who}: ctx must be a predictors.Context, got {type(ctx).__name__}")
+    space = ctx.space
+    if isinstance(space, (str, bytes)) or not callable(getattr(space, "encode", None)):
+        raise TypeError(f"{who}: ctx.space must be a search space (get_search_space(name)), "
+                        f"got {type(space).__name__}")
+    return ctx
+
+
+def check_labels(y: Any, count: int, who: str) -> np.ndarray:
+    """`y` as a 1-D float array of `count` finite labels (ValueError naming y otherwise)."""
+    try:
+        labels = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: y must be numbers (validation accuracies), got "
+                         f"{type(y).__name__}") from None
+    if labels.ndim > 1 and labels.size == count:
+        labels = labels.reshape(-1)
+    if labels.ndim != 1 or len(labels) != count:
+        raise ValueError(f"{who}: got {count} archs but y holds {labels.size} labels")
+    if not np.all(np.isfinite(labels)):
+        raise ValueError(f"{who}: y (train labels) contains NaN or inf")
+    return labels
+
+
 _REGISTRY: dict[str, type[Predictor]] = {}
 
 

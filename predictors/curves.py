@@ -22,8 +22,9 @@ import numpy as np
 _ARRAYS = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")
 
 
-class FidelityError(LookupError):
-    """A predictor asked for more of a curve than its context shows."""
+class FidelityError(LookupError, ValueError):
+    """A predictor asked for more of a curve than its context shows (a ValueError too: the
+    caller passed archs or a fidelity the context does not hold)."""
 
 
 class CurveView:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import pytest
 
 from predictors import get_predictor, list_predictors
@@ -60,3 +61,32 @@ def test_negative_and_nan_refused_naming_the_parameter(name: str, pname: str,
 def test_signed_parameters_keep_their_meaning() -> None:
     assert get_predictor("xgb", n_jobs=-1).n_jobs == -1
     assert get_predictor("lgb", bagging_freq=0).bagging_freq == 0
+
+
+@pytest.mark.parametrize("name", ["xgb", "gp", "rf", "bayes_lin_reg", "mlp"])
+def test_fit_and_query_arguments_are_named(name: str) -> None:
+    from predictors import Context, NotFittedError
+    from search_spaces import get_search_space
+
+    space = get_search_space("nb201")
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(4)]
+    predictor = get_predictor(name)
+    with pytest.raises(NotFittedError, match="fit"):
+        predictor.query(archs, Context(space))
+    with pytest.raises(ValueError):  # scikit-learn's convention; still a RuntimeError too
+        predictor.query(archs, Context(space))
+    with pytest.raises(ValueError, match="y must be numbers"):
+        predictor.fit(archs, ["a", "b", "c", "d"], Context(space))
+    with pytest.raises(ValueError, match="y holds 3"):
+        predictor.fit(archs, [1.0, 2.0, 3.0], Context(space))
+    with pytest.raises(TypeError, match="ctx must be"):
+        predictor.fit(archs, [1.0, 2.0, 3.0, 4.0], None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ctx.space"):
+        predictor.fit(archs, [1.0, 2.0, 3.0, 4.0], Context("nb201"))
+
+
+def test_fidelity_error_is_a_value_error() -> None:
+    from predictors import FidelityError
+
+    assert issubclass(FidelityError, ValueError) and issubclass(FidelityError, LookupError)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from predictors.base import Context, Needs, as_list, check_numeric_params
+from predictors.base import Context, Needs, NotFittedError, as_list, check_numeric_params
 from predictors.ensembles._features import (
     OmniFeatures,
     ZeroCostCache,
@@ -80,7 +80,7 @@ class OmniTreeMixin:
         if archs is getattr(self, "_train_archs_", None):
             return self._train_X_  # the base class's fit asks for the train features once more
         if not hasattr(self, "features_"):
-            raise RuntimeError(f"{self.name}: call fit before query")
+            raise NotFittedError(f"{self.name}: call fit before query")
         return self.features_.transform(as_list(archs), ctx)
 
     def _check_encoding(self) -> None:

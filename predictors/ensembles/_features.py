@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from predictors.base import Context
+from predictors.base import Context, NotFittedError
 from predictors.zero_cost import proxy_predictors
 from predictors.zero_cost.score import DATA_FREE, check_proxies
 
@@ -197,7 +197,7 @@ class OmniFeatures:
 
     def transform(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
         if not hasattr(self, "scaler_"):
-            raise RuntimeError(f"{self.who}: call fit before query")
+            raise NotFittedError(f"{self.who}: call fit before query")
         numeric = self._numeric(archs, ctx)
         return np.hstack([self.scaler_.transform(numeric), self._encoded(archs, ctx)])
 

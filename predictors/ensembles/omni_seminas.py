@@ -27,7 +27,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from predictors.base import Context, Needs, as_list, check_numeric_params, register_predictor
+from predictors.base import (
+    Context,
+    Needs,
+    NotFittedError,
+    as_list,
+    check_numeric_params,
+    register_predictor,
+)
 from predictors.ensembles._features import (
     ZeroCostCache,
     curve_features,
@@ -106,7 +113,7 @@ class OmniSemiNASPredictor(SemiNASPredictor):
 
     def featurize(self, archs: Sequence[Any], ctx: Context) -> np.ndarray:
         if not hasattr(self, "epochs_"):
-            raise RuntimeError(f"{self.name}: call fit before query")
+            raise NotFittedError(f"{self.name}: call fit before query")
         archs = as_list(archs)
         columns = [tokenize(ctx.space, archs, self.encoding)]
         offset = vocabulary(ctx.space, self.encoding)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from predictors.base import Context
+from predictors.base import Context, check_context
 from predictors.model_based.base import ModelBasedPredictor
 
 #: intra-op threads while fitting/querying (see the module docstring)
@@ -58,6 +58,7 @@ class TorchPredictor(ModelBasedPredictor):
     neither (SemiNAS samples unlabeled archs from the space)."""
 
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> TorchPredictor:
+        check_context(ctx, self.name)
         device = self.device if self.device is not None else (ctx.device or "cpu")
         self._device_ = torch.device(device)
         self._space_ = ctx.space

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
-from predictors.base import Context, as_list
+from predictors.base import Context, as_list, check_context, check_labels
 
 TRANSFORMS = (None, "quantile")
 
@@ -70,7 +70,9 @@ class TargetTransformMixin:
         if self.target_transform not in TRANSFORMS:
             raise ValueError(f"predictor {self.name!r}: target_transform must be None or "
                              f"'quantile', got {self.target_transform!r}")
-        y = np.asarray(y, dtype=float).reshape(-1)
+        archs = as_list(archs)
+        check_context(ctx, self.name)  # type: ignore[attr-defined]
+        y = check_labels(y, len(archs), self.name)  # type: ignore[attr-defined]
         self.target_map_ = None
         if self.target_transform == "quantile" and len(y) >= 2 and np.all(np.isfinite(y)):
             self.target_map_ = QuantileMap(y)

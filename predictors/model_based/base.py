@@ -34,7 +34,16 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.stats import kendalltau
 
-from predictors.base import Context, Needs, Predictor, as_list, check_numeric_params
+from predictors.base import (
+    Context,
+    Needs,
+    NotFittedError,
+    Predictor,
+    as_list,
+    check_context,
+    check_labels,
+    check_numeric_params,
+)
 
 Features = Any  # np.ndarray [n, d], or a tuple of arrays indexed by arch along axis 0 (graphs)
 
@@ -79,13 +88,10 @@ class ModelBasedPredictor(Predictor):
     # -- the public interface ----------------------------------------------------------------
     def fit(self, archs: Sequence[Any], y: np.ndarray, ctx: Context) -> ModelBasedPredictor:
         archs = as_list(archs)
-        y = np.asarray(y, dtype=float).reshape(-1)
-        if len(archs) != len(y):
-            raise ValueError(f"{self.name}: got {len(archs)} archs but {len(y)} labels")
+        check_context(ctx, self.name)
+        y = check_labels(y, len(archs), self.name)
         if len(archs) < 2:
             raise ValueError(f"{self.name}: needs at least 2 train archs, got {len(archs)}")
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"{self.name}: train labels contain NaN or inf")
         self._check_encoding()
         check_numeric_params(self)
         if int(getattr(self, "hpo_trials", 0) or 0) < 0:
@@ -109,7 +115,8 @@ class ModelBasedPredictor(Predictor):
 
     def query(self, archs: Sequence[Any], ctx: Context, return_std: bool = False):
         if not hasattr(self, "state_"):
-            raise RuntimeError(f"{self.name}: call fit before query")
+            raise NotFittedError(f"{self.name}: call fit before query")
+        check_context(ctx, self.name)
         if return_std and not self.supports_std:
             raise ValueError(f"predictor {self.name!r} gives no predictive std")
         archs = as_list(archs)
