@@ -181,9 +181,11 @@ def check_numeric_params(predictor: Predictor) -> None:
 
     minimums: dict[str, int] = {}
     positives: set[str] = set()
+    signed: set[str] = set()
     for cls in reversed(type(predictor).__mro__):
         minimums.update(vars(cls).get("int_minimums", {}))
         positives.update(vars(cls).get("positive_floats", ()))
+        signed.update(vars(cls).get("signed_params", ()))
     for name, low in minimums.items():
         value = getattr(predictor, name, None)
         if value is None and name not in vars(predictor):
@@ -191,9 +193,6 @@ def check_numeric_params(predictor: Predictor) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"predictor {predictor.name!r}: {name} must be an integer >= {low}, "
                              f"got {value!r}")
-    signed: set[str] = set()
-    for cls in reversed(type(predictor).__mro__):
-        signed.update(vars(cls).get("signed_params", ()))
     # Every other numeric hyperparameter: a finite real number, and not negative where its
     # default is not (a negative count, rate or size has no meaning; the few parameters where
     # a negative value is a switch, e.g. n_jobs=-1, are listed in `signed_params`).
