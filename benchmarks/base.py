@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import inspect
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from search_spaces import Arch, SearchSpace
+from search_spaces.base import check_int
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import Tensor
@@ -262,8 +264,13 @@ class OptionTypeError(TypeError, ValueError):
     (a usage error) where the value came from a command line or a spec."""
 
 
+#: seeds are stored as 64-bit signed integers (numpy arrays, SQLite): 0 <= seed < 2**63
+MAX_SEED = 2**63 - 1
 #: options whose meaning bounds them, whichever benchmark takes them
-_OPTION_MINIMUM = {"seed": 0, "repeat": 0, "epochs": 1, "threads": 1}
+_OPTION_MINIMUM = {"seed": 0, "repeat": 0, "epochs": 1, "threads": 1, "reported_epochs": 1}
+_OPTION_MAXIMUM = {"seed": MAX_SEED}
+#: options that name a file or folder: text (or a path), never empty
+_PATH_OPTIONS = ("path", "db", "data_root")
 
 
 def check_option_values(kind: str, options: dict[str, Any], accepted: dict[str, Any]) -> None:
@@ -290,6 +297,46 @@ def check_option_values(kind: str, options: dict[str, Any], accepted: dict[str, 
                 raise OptionTypeError(f"{where} expects an integer, got {value!r}")
             if value < _OPTION_MINIMUM[name]:
                 raise ValueError(f"{where} must be >= {_OPTION_MINIMUM[name]}, got {value}")
+            if name in _OPTION_MAXIMUM and value > _OPTION_MAXIMUM[name]:
+                raise ValueError(f"{where} must be < 2**63 (a 64-bit integer), got {value}")
+        if name in _PATH_OPTIONS and isinstance(value, str) and not value.strip():
+            raise ValueError(f"{where} is empty; expected a file path")
+        if name == "device" and value is not None:
+            check_device_name(value, where)
+
+
+def check_device_name(device: Any, name: str = "device") -> str:
+    """A device name training accepts: auto, cpu, cuda or cuda:N (a `torch.device` of type cpu
+    or cuda too); a `TypeError` / `ValueError` naming `name` otherwise. Checked without
+    importing torch; whether a CUDA GPU is present is checked where training starts."""
+    if type(device).__name__ == "device" and str(getattr(device, "type", "")) in ("cpu", "cuda"):
+        return str(device)
+    if not isinstance(device, str):
+        raise OptionTypeError(f"{name} must be a device name such as 'cpu' or 'cuda:0', got "
+                              f"{device!r}")
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
+        raise ValueError(f"{name} must be auto, cpu, cuda or cuda:N, got {device!r}")
+    return device
+
+
+def check_batch_args(n: Any, seed: Any, largest: int | None = None) -> tuple[int, int]:
+    """(n, seed) of `Benchmark.batch` / a dataset's `batch`: n an integer in [1, `largest`],
+    seed an integer in [0, 2**63); a `TypeError` / `ValueError` naming n or seed otherwise."""
+    n = check_int(n, "batch size n")
+    if n < 1:
+        raise ValueError(f"batch needs n >= 1 samples, got n={n}")
+    if largest is not None and n > largest:
+        raise ValueError(f"batch needs n <= {largest} (the samples it draws from), got n={n}")
+    return n, check_seed(seed)
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """`seed` as an int in [0, 2**63) (a Python or numpy integer, not a bool or a float); a
+    `TypeError` / `ValueError` naming `name` otherwise."""
+    seed = check_int(seed, name, 0)
+    if seed > MAX_SEED:
+        raise ValueError(f"{name} must be an integer in [0, 2**63), got {seed}")
+    return seed
 
 
 def _loader(kind: str) -> Callable[..., Benchmark]:

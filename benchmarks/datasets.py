@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from benchmarks import procedural
+from benchmarks.base import check_batch_args
 
 DEFAULT_DATASET = procedural.NAME
 DATASETS = (DEFAULT_DATASET, "digits", "cifar10", "cifar100", "imagenet16-120")
@@ -62,10 +63,9 @@ class ImageData:
 
     def batch(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         """`n` training images drawn without replacement by `seed` (for zero-cost proxies)."""
-        if not 1 <= int(n) <= self.x_train.shape[0]:
-            raise ValueError(f"batch size must be in 1..{self.x_train.shape[0]}, got {n}")
-        g = torch.Generator().manual_seed(int(seed))
-        idx = torch.randperm(self.x_train.shape[0], generator=g)[: int(n)]
+        n, seed = check_batch_args(n, seed, int(self.x_train.shape[0]))
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randperm(self.x_train.shape[0], generator=g)[:n]
         return self.x_train[idx].clone(), self.y_train[idx].clone()
 
 

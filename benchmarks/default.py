@@ -21,17 +21,20 @@ import json
 import os
 import platform
 import time
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.base import Curve, register_benchmark
+from benchmarks.base import Curve, check_batch_args, check_seed, register_benchmark
 from benchmarks.datasets import ImageData, load_dataset
 from benchmarks.recipes import Recipe
 from benchmarks.store import EPOCH_FIELDS, BaseRunStore, Job
 from benchmarks.tabular_base import RowIndexedBenchmark
-from search_spaces import Arch, get_search_space
+from search_spaces import Arch, SearchSpace, get_search_space
+from search_spaces.base import is_int
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILE = DATA_DIR / "default_nb201_shapes10.npz"
@@ -91,21 +94,126 @@ def _torch_version() -> str:
         return ""
 
 
+#: what `np.load` and reading an archive member raise on a damaged or foreign file
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ValueError, KeyError, TypeError, EOFError, NotImplementedError, MemoryError,
+    zipfile.BadZipFile, zlib.error)
+
+
+def _not_ours(path: Path, why: str) -> ValueError:
+    return ValueError(" ".join(f"{path}: not a predbench default-benchmark file ({why})"
+                               .split()))
+
+
 def read_npz(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """(meta, arrays) of a shipped file; `ValueError` naming the file when it is not one."""
+    """(meta, arrays) of a shipped file; `ValueError` naming the file when it is not one: not
+    an .npz archive, damaged (cut, overwritten), or an array or meta field missing, of the
+    wrong kind or shape, or out of range (`_check_contents`)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__} "
+                        f"{path!r}")
+    if isinstance(path, str) and not path.strip():
+        raise ValueError("path is empty; expected a default-benchmark (.npz) file")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such benchmark file")
+    if path.is_dir():
+        raise _not_ours(path, "a folder, not a file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except OSError as exc:
+        raise _not_ours(path, f"unreadable: {exc.strerror or exc}") from None
+    if head.startswith(b"\x93NUMPY"):
+        raise _not_ours(path, "a single numpy array, not an .npz archive")
+    if not head.startswith(b"PK"):  # numpy would take anything else for a pickle
+        raise _not_ours(path, f"not an .npz (zip) archive: it starts with {head!r}")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a predbench default-benchmark file ({exc})") from None
-    if meta.get("format") != "predbench-default-benchmark":
-        raise ValueError(f"{path}: not a predbench default-benchmark file (format "
-                         f"{meta.get('format')!r})")
+    except _READ_ERRORS as exc:  # damaged: cut, bad CRC; or a member of pickled objects
+        why = ("an array holds pickled Python objects, which predbench never loads"
+               if "pickle" in str(exc) else f"{type(exc).__name__}: {exc}")
+        raise _not_ours(path, why) from None
+    meta = _check_contents(path, arrays)
     return meta, arrays
+
+
+def _check_contents(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The file's meta, after checking every array and meta field the readers use (removes
+    `meta` from `arrays`); `ValueError` naming the file and what is wrong."""
+    if "meta" not in arrays:
+        raise _not_ours(path, "no 'meta' array")
+    text = arrays.pop("meta")
+    if text.dtype.kind != "U" or text.shape != ():
+        raise _not_ours(path, f"'meta' must be one JSON text, got {text.dtype} {text.shape}")
+    try:
+        meta = json.loads(str(text))
+    except json.JSONDecodeError as exc:
+        raise _not_ours(path, f"'meta' is not JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise _not_ours(path, f"'meta' must be a JSON object, got {type(meta).__name__}")
+    if meta.get("format") != "predbench-default-benchmark":
+        raise _not_ours(path, f"format {meta.get('format')!r}")
+
+    def bad(problem: str) -> ValueError:
+        return ValueError(" ".join(f"{path}: {problem}".split()))
+
+    missing = [k for k in ("arch", "seed", "test_acc", *_ARRAYS) if k not in arrays]
+    if missing:
+        raise bad(f"array(s) {', '.join(missing)} missing; not a complete predbench "
+                  f"default-benchmark file")
+    arch = arrays["arch"]
+    if arch.dtype.kind != "U" or arch.ndim != 1:
+        raise bad(f"array 'arch' must be architecture texts [rows], got {arch.dtype} "
+                  f"{arch.shape}")
+    rows = arch.shape[0]
+    epochs = meta.get("epochs")
+    if not is_int(epochs) or epochs < 1:
+        raise bad(f"meta 'epochs' must be an integer >= 1, got {epochs!r}")
+    shapes: dict[str, tuple[int, ...]] = {"seed": (rows,), "test_acc": (rows,),
+                                          "env_index": (rows,),
+                                          **{k: (rows, epochs) for k in _ARRAYS}}
+    for key, shape in shapes.items():
+        if key not in arrays:  # only env_index is optional (files before environments)
+            continue
+        a = arrays[key]
+        integer = key in ("seed", "env_index")
+        kinds = "iu" if integer else "iuf"
+        if a.dtype.kind not in kinds or a.shape != shape:
+            want = "integers" if integer else "numbers"
+            raise bad(f"array {key!r} must be {want} of shape {shape} ({rows} rows, meta "
+                      f"epochs {epochs}), got {a.dtype} {a.shape}")
+        if not integer and np.isinf(a).any():
+            raise bad(f"array {key!r} holds an infinite value (unknown values are NaN)")
+    if rows and (arrays["seed"] < 0).any():
+        raise bad(f"array 'seed' holds a negative seed ({int(arrays['seed'].min())})")
+    if rows and np.isnan(arrays["val_acc"]).all():
+        raise bad("every val_acc is NaN: the file holds no trained result")
+    try:
+        get_search_space(meta.get("space"))
+    except ValueError as exc:
+        raise bad(f"meta 'space': {exc}") from None
+    for key in ("dataset", "preset"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise bad(f"meta {key!r} must be a name, got {meta.get(key)!r}")
+    try:
+        get_search_space(meta["space"]).preset_params(meta["preset"])
+        Recipe(**meta["recipe"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise bad(f"meta 'recipe' / 'preset': {exc}") from None
+    return meta
+
+
+def _parse_archs(path: Path, space: SearchSpace, texts: Any, rows: Any) -> list[Arch]:
+    """The archs of `texts` (rows `rows` of the file); `ValueError` naming the file and row."""
+    archs = []
+    for text, row in zip(texts, rows):
+        try:
+            archs.append(space.parse(str(text)))
+        except ValueError as exc:
+            raise ValueError(" ".join(f"{path}: row {row}: {exc}".split())) from None
+    return archs
 
 
 def import_npz(store: BaseRunStore, path: str | Path) -> tuple[Job, int]:
@@ -115,14 +223,16 @@ def import_npz(store: BaseRunStore, path: str | Path) -> tuple[Job, int]:
     job = Job(meta["space"], meta["dataset"], meta["preset"], recipe.hash, recipe.to_json())
     environments = meta.get("environments") or []
     env_index = arrays.get("env_index", np.full(len(arrays["arch"]), -1))
+    archs = _parse_archs(Path(path), get_search_space(meta["space"]), arrays["arch"],
+                         range(len(arrays["arch"])))
     added = 0
-    for i, arch in enumerate(arrays["arch"]):
+    for i, arch in enumerate(archs):
         k = int(env_index[i])
         env = environments[k] if 0 <= k < len(environments) else None
         epochs = [{src: float(arrays[k][i, j]) for k, src in zip(_ARRAYS, EPOCH_FIELDS)}
                   for j in range(arrays["val_acc"].shape[1])]
         test = float(arrays["test_acc"][i])
-        added += store.insert_done(job, str(arch), int(arrays["seed"][i]), epochs,
+        added += store.insert_done(job, str(arrays["arch"][i]), int(arrays["seed"][i]), epochs,
                                    None if np.isnan(test) else test, env=env)
     return job, added
 
@@ -143,12 +253,20 @@ class DefaultBenchmark(RowIndexedBenchmark):
         self.preset = self.meta["preset"]
         self.recipe = Recipe(**self.meta["recipe"])
         self.max_epochs = int(self.meta["epochs"])
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self.seeds = sorted({int(s) for s in arrays["seed"]})
+        if self.seed not in self.seeds:
+            held = ", ".join(map(str, self.seeds)) or "none: the file holds no runs"
+            raise ValueError(f"seed {self.seed}: {self.path} holds no runs of training seed "
+                             f"{self.seed}; its seeds: {held}")
         keep = arrays["seed"] == self.seed
         self._arrays = {k: arrays[k][keep] for k in _ARRAYS + ("test_acc",)}
-        self._archs = [self.space.parse(str(a)) for a in arrays["arch"][keep]]
+        self._archs = _parse_archs(self.path, self.space, arrays["arch"][keep],
+                                   np.flatnonzero(keep))
         self._row = {a: i for i, a in enumerate(self._archs)}
+        if len(self._row) < len(self._archs):
+            raise ValueError(f"{self.path}: an architecture appears twice for training seed "
+                             f"{self.seed}; each (arch, seed) must be one row")
         self._all = arrays
         self._data: ImageData | None = None
 
@@ -184,6 +302,7 @@ class DefaultBenchmark(RowIndexedBenchmark):
         return self._data
 
     def batch(self, n: int, seed: int):
+        n, seed = check_batch_args(n, seed)  # before the dataset is built
         if self._data is None:
             self._data = load_dataset(self.dataset)
         return self._data.batch(n, seed)

@@ -22,7 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.base import Benchmark, Curve, register_benchmark
+from benchmarks.base import (
+    Benchmark,
+    Curve,
+    check_batch_args,
+    check_device_name,
+    check_seed,
+    register_benchmark,
+)
 from benchmarks.datasets import DEFAULT_DATASET, IMAGE_SIZES, ImageData, load_dataset
 from benchmarks.recipes import Recipe, get_recipe
 from benchmarks.store import (
@@ -227,7 +234,12 @@ class LiveBenchmark(Benchmark):
         self.preset = preset
         self.db = db if is_db_url(db) else Path(db)
         self.path = None if is_db_url(db) else Path(db)  # the SQLite file (None: a URL)
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
+        if device is not None:
+            check_device_name(device)
+            if str(device).startswith("cuda"):  # needs torch; say now when there is no GPU
+                from benchmarks.training import resolve_device
+                resolve_device(device)
         self.device = device or "auto"
         self.threads = threads
         self.deterministic = bool(deterministic)
@@ -294,6 +306,7 @@ class LiveBenchmark(Benchmark):
     def batch(self, n: int, seed: int):
         """Images (inputs, labels), or for token spaces token windows batch-first (x [n, T],
         next tokens y [n, T])."""
+        n, seed = check_batch_args(n, seed)  # before the data is loaded
         return self.data.batch(n, seed)
 
 

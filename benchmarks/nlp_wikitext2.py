@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmarks.base import Benchmark, Curve, register_benchmark
+from benchmarks.base import Benchmark, Curve, check_batch_args, register_benchmark
 from benchmarks.tabular_base import file_error
 from search_spaces import Arch, get_search_space
 
@@ -65,10 +65,9 @@ class TokenBatches:
         self.seq_len = int(seq_len)
 
     def batch(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if int(n) < 1:
-            raise ValueError(f"a token batch needs n >= 1 sequences, got {n}")
-        gen = torch.Generator().manual_seed(int(seed))
-        stream = torch.randint(0, self.num_classes, (int(n), self.seq_len + 1), generator=gen,
+        n, seed = check_batch_args(n, seed)
+        gen = torch.Generator().manual_seed(seed)
+        stream = torch.randint(0, self.num_classes, (n, self.seq_len + 1), generator=gen,
                                dtype=torch.int64)
         return stream[:, :-1].contiguous(), stream[:, 1:].contiguous()
 

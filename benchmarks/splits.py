@@ -20,11 +20,19 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from search_spaces import Arch
+
 SPLITS = ("all", "tuning", "reporting")
 
 
 def split_of(arch: Any) -> str:
-    """"tuning" or "reporting": the half of its space that `arch` belongs to."""
+    """"tuning" or "reporting": the half of its space that `arch` belongs to. `arch` is an
+    `Arch` (text has no space: parse it first); `TypeError` naming arch otherwise."""
+    if not isinstance(arch, Arch):
+        hint = (" (text names no space: parse it first, e.g. "
+                "get_search_space('nb201').parse(text))" if isinstance(arch, str) else "")
+        raise TypeError(f"arch must be an architecture (an Arch of a search space), got "
+                        f"{type(arch).__name__} {arch!r}{hint}")
     key = f"{arch.space}:{arch}".encode()
     return "tuning" if hashlib.sha256(key).digest()[0] % 2 == 0 else "reporting"
 

@@ -160,17 +160,19 @@ def _parse_archs(p: Path, texts: Any, sp: SearchSpace, first_row: int, column: s
 
 
 def _numbers(p: Path, series: Any, name: str, first_row: int, required: bool = False) -> np.ndarray:
-    """The column as floats; a row error names the first value that is not a number (or, for
-    the target, that is missing)."""
+    """The column as floats; a row error names the first value that is not a finite number
+    (or, for the target, that is missing)."""
     import pandas as pd
 
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(values) & (series.notna().to_numpy() | required)
+    bad = (np.isnan(values) & (series.notna().to_numpy() | required)) | np.isinf(values)
     if bad.any():
         i = int(np.argmax(bad))
         raw = series.iloc[i]
+        raw = raw.item() if isinstance(raw, np.generic) else raw  # inf, not np.float64(inf)
         problem = (f"no value in column {name!r}" if pd.isna(raw)
-                   else f"column {name!r} must be a number, got {raw!r}")
+                   else f"column {name!r} must be a finite number, got {raw!r}"
+                   if np.isinf(values[i]) else f"column {name!r} must be a number, got {raw!r}")
         raise row_error(p, first_row + i, problem)
     return values
 

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 
 from benchmarks import procedural_text
+from benchmarks.base import check_batch_args
+from search_spaces.base import check_int
 
 DEFAULT_TEXT_DATASET = procedural_text.NAME
 TEXT_DATASETS = (DEFAULT_TEXT_DATASET, "wikitext2", "ptb")
@@ -57,13 +59,15 @@ class TextData:
               ) -> tuple[torch.Tensor, torch.Tensor]:
         """`n` training windows at seeded random offsets, batch-first: inputs x [n, seq_len]
         and next-token targets y [n, seq_len] (y[:, t] follows x[:, t])."""
-        limit = int(self.train.numel()) - int(seq_len) - 1
-        if int(n) < 1 or limit < 0:
-            raise ValueError(f"batch needs n >= 1 and a training stream longer than "
-                             f"{seq_len} tokens, got n={n} and {self.train.numel()} tokens")
-        g = torch.Generator().manual_seed(int(seed))
-        starts = torch.randint(0, limit + 1, (int(n),), generator=g)
-        idx = starts[:, None] + torch.arange(int(seq_len) + 1)
+        n, seed = check_batch_args(n, seed)
+        seq_len = check_int(seq_len, "seq_len", 1)
+        limit = int(self.train.numel()) - seq_len - 1
+        if limit < 0:
+            raise ValueError(f"batch needs a training stream longer than seq_len={seq_len} "
+                             f"tokens, got {self.train.numel()} tokens")
+        g = torch.Generator().manual_seed(seed)
+        starts = torch.randint(0, limit + 1, (n,), generator=g)
+        idx = starts[:, None] + torch.arange(seq_len + 1)
         windows = self.train[idx]
         return windows[:, :-1].clone(), windows[:, 1:].clone()
 

@@ -26,6 +26,37 @@ def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+#: the most outputs (classes, or a vocabulary's tokens) `build_network` builds a network for
+MAX_NUM_CLASSES = 100_000
+
+
+def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None
+              ) -> int:
+    """`value` as an int: a Python or numpy integer (not a bool, a float or text) in
+    [`minimum`, `maximum`]; a `TypeError` / `ValueError` naming `name` otherwise."""
+    if not is_int(value):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if maximum is None:
+            bound = f">= {minimum}"
+        elif minimum is None:
+            bound = f"<= {maximum}"
+        else:
+            bound = f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {value}")
+    return value
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """`rng` when it is a `numpy.random.Generator`; a `TypeError` naming `name` otherwise (an
+    int seed, None or a legacy `RandomState` would draw differently, or not at all)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy random Generator, e.g. "
+                        f"np.random.default_rng(0), got {type(rng).__name__} {rng!r}")
+    return rng
+
+
 class InvalidArchError(ValueError):
     """Malformed or invalid architecture text or spec. Its message names the problem and the
     form."""
@@ -71,13 +102,23 @@ class SearchSpace(abc.ABC):
         """Arch -> canonical text (the inverse of `parse`)."""
 
     # -- exploring -------------------------------------------------------------------------
-    @abc.abstractmethod
     def sample(self, rng: np.random.Generator) -> Arch:
-        """One architecture drawn uniformly (over the space's valid specs)."""
+        """One architecture drawn uniformly (over the space's valid specs). `rng` must be a
+        `numpy.random.Generator` (`TypeError` naming rng otherwise)."""
+        return self._sample(check_rng(rng))
+
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """One single-step change of `arch`; never returns an arch equal to the input. `rng`
+        must be a `numpy.random.Generator` (`TypeError` naming rng otherwise)."""
+        return self._mutate(arch, check_rng(rng))
 
     @abc.abstractmethod
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
-        """One single-step change of `arch`; never returns an arch equal to the input."""
+    def _sample(self, rng: np.random.Generator) -> Arch:
+        """`sample` with a checked generator."""
+
+    @abc.abstractmethod
+    def _mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """`mutate` with a checked generator (`arch` still unchecked)."""
 
     @abc.abstractmethod
     def neighbors(self, arch: Arch) -> list[Arch]:
@@ -113,9 +154,11 @@ class SearchSpace(abc.ABC):
     ) -> nn.Module:
         """The real PyTorch network of `arch` under a named preset (`presets`), e.g. "official"
         for the benchmark's own network. `overrides` replace single preset arguments;
-        `num_classes` defaults to `default_num_classes`."""
+        `num_classes` (an integer in [1, MAX_NUM_CLASSES]) defaults to
+        `default_num_classes`."""
         if num_classes is None:
             num_classes = self.default_num_classes
+        num_classes = check_int(num_classes, "num_classes", 1, MAX_NUM_CLASSES)
         params = self.preset_params(preset)
         unknown = sorted(set(overrides) - set(params))
         if unknown:
@@ -123,10 +166,8 @@ class SearchSpace(abc.ABC):
                 f"unknown network option(s) {', '.join(unknown)} for space {self.name!r}; "
                 f"expected some of: {', '.join(sorted(params))}"
             )
-        if int(num_classes) < 1:
-            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
         params.update(overrides)
-        return self._build_network(self._check(arch), int(num_classes), **params)
+        return self._build_network(self._check(arch), num_classes, **params)
 
     def preset_params(self, preset: str) -> dict[str, Any]:
         if preset not in self.presets:

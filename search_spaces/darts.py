@@ -270,7 +270,7 @@ class DartsSpace(SearchSpace):
                 f"reduce={reduce}, reduce_concat=[2, 3, 4, 5])")
 
     # -- exploring -------------------------------------------------------------------------
-    def sample(self, rng: np.random.Generator) -> DartsArch:
+    def _sample(self, rng: np.random.Generator) -> DartsArch:
         """NB301's sampling: per node, two different inputs among 0..k+1 (uniform over the
         pairs) and a uniform op for each. Uniform over canonical archs, since each has exactly
         one sorted-input representation."""
@@ -290,7 +290,7 @@ class DartsSpace(SearchSpace):
         cells[cell][j] = pair
         return DartsArch(tuple(cells[0]), tuple(cells[1]))
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> DartsArch:
+    def _mutate(self, arch: Arch, rng: np.random.Generator) -> DartsArch:
         """NASLib/BANANAS-style step: a uniform cell and pair, then with probability 1/2 a new op,
         else a new input (different from the pair's and its sibling's; node 0 has none to spare, so
         it always changes its op)."""

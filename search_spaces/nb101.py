@@ -145,7 +145,7 @@ class NB101Space(SearchSpace):
         return NB101Arch.from_spec(matrix, ops)
 
     # -- exploring -------------------------------------------------------------------------
-    def sample(self, rng: np.random.Generator) -> NB101Arch:
+    def _sample(self, rng: np.random.Generator) -> NB101Arch:
         """Uniform over valid 7-vertex specs (as NASLib): a random upper-triangular 0/1 matrix
         (each entry p=0.5) and random ops, redrawn until valid after pruning."""
         while True:
@@ -155,7 +155,7 @@ class NB101Space(SearchSpace):
             if arch is not None:
                 return arch
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> NB101Arch:
+    def _mutate(self, arch: Arch, rng: np.random.Generator) -> NB101Arch:
         """A uniformly chosen member of `neighbors(arch)` (never `arch` itself)."""
         options = self.neighbors(arch)
         return options[int(rng.integers(len(options)))]

@@ -155,10 +155,10 @@ class NB201Space(SearchSpace):
             digits.append(d)
         return NB201Arch(tuple(reversed(digits)))
 
-    def sample(self, rng: np.random.Generator) -> NB201Arch:
+    def _sample(self, rng: np.random.Generator) -> NB201Arch:
         return NB201Arch(tuple(int(o) for o in rng.integers(0, len(OPS), size=len(EDGES))))
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> NB201Arch:
+    def _mutate(self, arch: Arch, rng: np.random.Generator) -> NB201Arch:
         """Change the op of one uniformly chosen edge to a different op."""
         a = self._check(arch)
         edge = int(rng.integers(len(EDGES)))

@@ -271,7 +271,7 @@ class NLPSpace(SearchSpace):
         return self._arch(arch).text
 
     # -- exploring -------------------------------------------------------------------------
-    def sample(self, rng: np.random.Generator) -> NLPArch:
+    def _sample(self, rng: np.random.Generator) -> NLPArch:
         """The release's generator (module docstring), H and budget uniform over its grid."""
         num_hidden = int(rng.integers(1, MAX_HIDDEN + 1))
         budget = int(rng.choice(_BUDGETS))
@@ -280,7 +280,7 @@ class NLPSpace(SearchSpace):
             if recipe is not None:
                 return parse_recipe(recipe)
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> NLPArch:
+    def _mutate(self, arch: Arch, rng: np.random.Generator) -> NLPArch:
         """One random move (module docstring) that gives a different generatable cell."""
         a = self._arch(arch)
         moves = _moves(a)

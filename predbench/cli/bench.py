@@ -75,6 +75,8 @@ def info(
                        ("target", target), ("arch_column", arch_column)):
         if value is not None:
             options[key] = str(value)
+    if kind == "live":
+        _check_run_store_exists(options)
     start = time.perf_counter()
     try:
         bench = load_benchmark(kind, **options)
@@ -94,3 +96,17 @@ def info(
             value = f"{value:.4g}" if key.endswith("seconds") else f"{value:.2f}"
         table.add_row(key, str(value))
     console.print(table)
+
+
+def _check_run_store_exists(options: dict[str, Any]) -> None:
+    """`bench info live` reads a run store: a missing SQLite file is a usage error naming it,
+    not a new empty store (and folder) left behind."""
+    from benchmarks import benchmark_options
+    from benchmarks.store import is_db_url
+
+    db = options.get("db", benchmark_options("live")["db"])
+    if isinstance(db, (str, Path)) and str(db).strip() and not is_db_url(db) \
+            and not Path(db).exists():
+        raise ValueError(f"live benchmark: no run store at {db} (option db); bench info reads "
+                         f"a store and creates none: fill one with `predbench train`, or name "
+                         f"an existing one with -o db=PATH")
